@@ -1,0 +1,100 @@
+// The entry point: the only place that turns errors into exit codes and the
+// only place that touches process signals (STYLE.md habit 5).
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli.js';
+import type { CommandContext, GlobalOptions } from './context.js';
+import { EXIT_INTERRUPTED, EXIT_USAGE, InternalError, isLaunchctlError } from './errors.js';
+import type { TerminalStream } from './output/terminal.js';
+
+export interface MainIo {
+  stdout: TerminalStream;
+  stderr: TerminalStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const FORCE_EXIT_AFTER_MS = 10_000;
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], io: MainIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
+  const name = basename(argv[1] ?? 'launchctl').replace(/\.js$/, '') || 'launchctl';
+  const controller = new AbortController();
+  let exitCode = 0;
+  let interrupted = false;
+  let json = false;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      io.stderr.write(`\n${name}: second ${signal}, exiting now\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    io.stderr.write(`\n${name}: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: finishing the work in flight (again to force)\n`);
+    controller.abort();
+    // Whatever does not honour the signal still ends.
+    setTimeout(() => process.exit(EXIT_INTERRUPTED), FORCE_EXIT_AFTER_MS).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const makeContext = async (globals: GlobalOptions): Promise<CommandContext> => {
+    const { Output } = await import('./output/output.js');
+    json = globals.json;
+    return {
+      globals,
+      env: io.env,
+      cwd: io.cwd,
+      out: new Output({ json: globals.json, stdout: io.stdout, stderr: io.stderr, env: io.env }),
+      signal: controller.signal,
+    };
+  };
+
+  const program = buildProgram(name, readVersion(), {
+    makeContext,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  });
+  program.configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+  });
+
+  try {
+    await program.parseAsync(argv);
+    if (interrupted) exitCode = EXIT_INTERRUPTED;
+  } catch (err) {
+    exitCode = reportError(err, name, io, json);
+    if (interrupted) exitCode = EXIT_INTERRUPTED;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return exitCode;
+}
+
+function reportError(err: unknown, name: string, io: MainIo, json: boolean): number {
+  if (err instanceof CommanderError) {
+    // Help and version arrive here too, with exit code 0; commander already printed.
+    return err.exitCode === 0 ? 0 : EXIT_USAGE;
+  }
+  const known = isLaunchctlError(err) ? err : undefined;
+  const exitCode = known?.exitCode ?? 70;
+  const message = known ? known.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+  const details = known ? known.details : ['this is a bug in launchctl; please report it with the command you ran'];
+  if (known?.name !== 'CheckFailedError') {
+    io.stderr.write(`${name}: ${message}\n${details.map((d) => `  ${d}\n`).join('')}`);
+  }
+  if (json && known?.name !== 'CheckFailedError') {
+    io.stdout.write(`${JSON.stringify({ version: 1, error: { type: known?.name ?? 'InternalError', message, details, exitCode } })}\n`);
+  }
+  if (!known && io.env.LAUNCHCTL_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+  if (err instanceof InternalError) return 70;
+  return exitCode;
+}
