@@ -1,13 +1,12 @@
 // Compiles src/ to dist/ and copies the assets tsc does not know about
 // (Lua scripts live beside the code that loads them).
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 function copyAssets(dir) {
