@@ -18,6 +18,11 @@ export interface Keys {
   parseStreamDay(key: string): string | null;
   /** Strips prefix and `conv:state:`; returns the user id. */
   parseConvStateUser(key: string): string | null;
+  /**
+   * Conversion counters (a hash): events, users, variant:<v>, hist:0..hist:9,
+   * deadLettered, updatedAt. Written by consume, read by state --summary and watch.
+   */
+  convStats(): string;
   /** Product Hunt: cached answer of one query. */
   phCache(queryId: string): string;
   phLock(queryId: string): string;
@@ -46,6 +51,7 @@ export function createKeys(prefix = ''): Keys {
       return DAY_RE.test(day) ? day : null;
     },
     parseConvStateUser: (key) => (key.startsWith(stateBase) ? key.slice(stateBase.length) : null),
+    convStats: () => `${prefix}conv:stats`,
     phCache: (queryId) => `${prefix}ph:cache:${queryId}`,
     phLock: (queryId) => `${prefix}ph:lock:${queryId}`,
     phRateLimit: () => `${prefix}ph:ratelimit`,
