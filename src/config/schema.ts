@@ -120,6 +120,19 @@ export const productHuntSchema = z
 export const thresholdsSchema = z
   .strictObject({
     warmupSuccessRate: fraction().default(0.95).describe('warm exits 1 below this share of paths warmed or already warm.'),
+    redisLatencyMs: positiveInt().default(50).describe('checklist redis.latency: PING p99 in ms at or under this passes; p50 above it fails.'),
+    memoryMargin: fraction().default(0.2).describe('checklist redis.headroom: share of maxmemory kept free after the projected growth (warn inside the margin, fail above maxmemory).'),
+    expectedUsers: positiveInt().default(10_000).describe('checklist redis.headroom: users expected to get a conversion state key during the launch.'),
+    streamOverMaxLenFactor: z.number().min(1, { error: 'expected a number of at least 1' }).default(1.5).describe('checklist streams.bounded: a day stream longer than maxLen times this fails.'),
+    groupLagMax: z.number().int().min(0).default(10_000).describe('checklist streams.group (T-0): most entries the consumer group may lag behind.'),
+    pendingMaxAgeMs: positiveInt().default(60_000).describe('checklist streams.group (T-0): oldest pending (delivered, unacknowledged) entry age allowed, in ms.'),
+    certWarnDays: positiveInt().default(14).describe('checklist site.tls: warn when the certificate expires within this many days.'),
+    certFailDays: positiveInt().default(7).describe('checklist site.tls: fail when the certificate expires within this many days.'),
+    siteLatencyP95Ms: positiveInt().default(800).describe('checklist site.latency: p95 of the origin GETs of the launch paths, in ms.'),
+    siteSamples: positiveInt().default(3).describe('checklist site.latency: GETs per launch path.'),
+    minJitter: z.number().min(0).max(0.5).default(0.1).describe('checklist warm.jitter: smallest TTL jitter that avoids a stampede of markers expiring together.'),
+    phBudgetMin: fraction().default(0.2).describe('checklist ph.budget: share of the Product Hunt rate-limit budget that must be left (warn below; fail at zero).'),
+    checkTimeoutMs: positiveInt().default(10_000).describe('checklist: how long one fact gatherer (Redis, site, TLS, Product Hunt) may take before its checks fail with a timeout.'),
   })
   .describe('Pass/fail thresholds for warm and checklist.');
 
