@@ -29,6 +29,8 @@ export interface Keys {
   /** Product Hunt: shared rate-limit budget (one per API application). */
   phRateLimit(): string;
   phHistory(post: string): string;
+  /** Product Hunt: client-credentials token exchanged from a client id (hashed in the key name). */
+  phClientToken(clientIdHash: string): string;
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -56,6 +58,7 @@ export function createKeys(prefix = ''): Keys {
     phLock: (queryId) => `${prefix}ph:lock:${queryId}`,
     phRateLimit: () => `${prefix}ph:ratelimit`,
     phHistory: (post) => `${prefix}ph:history:${post}`,
+    phClientToken: (clientIdHash) => `${prefix}ph:client-token:${clientIdHash}`,
   };
 }
 
