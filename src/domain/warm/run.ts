@@ -1,0 +1,491 @@
+// The warm executor and the library entry point `warm(options)`: GET every
+// planned path with bounded concurrency and retries, set the Redis markers with
+// SET NX EX in pipelined batches, send the paths that still fail to the
+// revalidation endpoint, and return one result that --json and the table both
+// render. Per-path failures (HTTP or Redis) are results, never thrown.
+import { Cluster } from 'ioredis';
+import type { Dispatcher } from 'undici';
+import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError } from '../../adapters/http.js';
+import { closeRedis, connectRedis, redisReplyCode, type RedisClient } from '../../adapters/redis.js';
+import type { LaunchConfig } from '../../config/schema.js';
+import { readSecret } from '../../config/load.js';
+import { ConfigError } from '../../errors.js';
+import { createKeys } from '../../keys.js';
+import { formatDuration } from '../../util/duration.js';
+import { percentile } from '../../util/stats.js';
+import { selectWarmTargets, type WarmTarget } from './paths.js';
+import { planWarm, type WarmPlan, type WarmPlanEntry } from './plan.js';
+import { backoffDelayMs, isRedirect, isRetryableStatus, readCacheStatus } from './response.js';
+import { readEngagementCounts, readPathsFile, readSitemapPaths } from './sources.js';
+import { planPredictiveFactors, type PredictiveFactor, type RandomSource } from './ttl.js';
+
+export type WarmOutcome = 'warmed' | 'skipped' | 'failed';
+
+export interface WarmPathResult {
+  path: string;
+  result: WarmOutcome;
+  httpStatus: number | null;
+  latencyMs: number | null;
+  /** TTL the marker was set with (null when none was set). */
+  ttl: number | null;
+  cacheStatus: string | null;
+  error: string | null;
+  /** Where the failure happened: the GET, or the marker write. */
+  stage: 'http' | 'redis' | null;
+  attempts: number;
+  factor: number;
+  reason: string | null;
+  /** The cache-status header read, and the age header. */
+  cacheHeader: string | null;
+  ageS: number | null;
+  /** A redirect's target (reported, not followed). */
+  location: string | null;
+  /** Handed to the revalidation endpoint after failing. */
+  revalidated: boolean;
+}
+
+export interface WarmFallback {
+  url: string;
+  paths: string[];
+  /** HTTP status the endpoint answered, null when it could not be reached or was not called. */
+  status: number | null;
+  ok: boolean;
+  /** The start of the endpoint's answer, secret masked. */
+  body: string | null;
+  error: string | null;
+}
+
+export interface WarmPredictiveInfo {
+  windowMs: number;
+  /** Engagement entries read. */
+  sampled: number;
+  capped: boolean;
+  note: string | null;
+}
+
+export interface WarmResult {
+  total: number;
+  warmed: number;
+  skipped: number;
+  failed: number;
+  /** (warmed + skipped) / total; 1 for an empty run. */
+  successRate: number;
+  threshold: number;
+  passed: boolean;
+  latency: { p50: number | null; p95: number | null };
+  durationMs: number;
+  paths: WarmPathResult[];
+  fallback: WarmFallback | null;
+  predictive: WarmPredictiveInfo | null;
+  notes: string[];
+  interrupted: boolean;
+}
+
+export interface PrepareWarmOptions {
+  config: LaunchConfig;
+  /** Needed for --predictive (reads the engagement streams). */
+  redis?: RedisClient;
+  cwd?: string;
+  sitemap?: string;
+  pathsFile?: string;
+  exclude?: string[];
+  limit?: number;
+  predictive?: boolean;
+  random?: RandomSource;
+  now?: () => number;
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+  /** Engagement entries read at most under --predictive. */
+  predictiveSample?: number;
+}
+
+export interface PreparedWarm {
+  plan: WarmPlan;
+  predictive: WarmPredictiveInfo | null;
+}
+
+export function requireOrigin(config: LaunchConfig): string {
+  if (!config.site) throw new ConfigError('site: required for warm', ['site.origin: the site to warm, e.g. "https://acme.example"']);
+  return config.site.origin;
+}
+
+/** Reads the path sources (and the engagement streams under --predictive) and plans the run. */
+export async function prepareWarm(options: PrepareWarmOptions): Promise<PreparedWarm> {
+  const { config } = options;
+  const origin = requireOrigin(config);
+  const keys = createKeys(config.redis.keyPrefix);
+  const notes: string[] = [];
+  const sources: WarmTarget[][] = [config.warm.paths.map((p) => ({ path: p.path, ttl: p.ttl, source: 'config' as const }))];
+
+  const sitemapUrl = options.sitemap ?? config.warm.sitemap;
+  if (sitemapUrl) {
+    const sm = await readSitemapPaths(sitemapUrl, {
+      origin,
+      timeoutMs: config.warm.timeoutMs,
+      userAgent: config.site?.userAgent ?? 'launchctl-warmer',
+      dispatcher: options.dispatcher,
+      signal: options.signal,
+    });
+    sources.push(sm.paths.map((path) => ({ path, ttl: config.warm.defaultTtl, source: 'sitemap' as const })));
+    notes.push(`sitemap: ${sm.paths.length} paths from ${sm.files} file${sm.files === 1 ? '' : 's'}`);
+    if (sm.foreign > 0) notes.push(`sitemap: ${sm.foreign} URL${sm.foreign === 1 ? '' : 's'} of another origin skipped (only ${origin} is warmed)`);
+    notes.push(...sm.problems.map((p) => `sitemap: ${p}`));
+  }
+  if (options.pathsFile) {
+    const lines = await readPathsFile(options.pathsFile, options.cwd ?? process.cwd());
+    sources.push(lines.map((path) => ({ path, ttl: config.warm.defaultTtl, source: 'file' as const })));
+  }
+  const selection = selectWarmTargets(sources, { exclude: options.exclude, limit: options.limit });
+  if (selection.excluded > 0) notes.push(`--exclude: ${selection.excluded} path${selection.excluded === 1 ? '' : 's'} skipped`);
+  if (selection.overLimit > 0) notes.push(`--limit: ${selection.overLimit} more path${selection.overLimit === 1 ? '' : 's'} not warmed`);
+
+  let factors: Map<string, PredictiveFactor> | null = null;
+  let predictive: WarmPredictiveInfo | null = null;
+  if (options.predictive) {
+    const windowMs = config.warm.predictiveWindowMs;
+    const counts = options.redis
+      ? await readEngagementCounts(options.redis, keys, { windowMs, now: (options.now ?? Date.now)(), maxEntries: options.predictiveSample })
+      : { counts: null, sampled: 0, capped: false, note: 'no Redis client: no engagement history' };
+    predictive = { windowMs, sampled: counts.sampled, capped: counts.capped, note: counts.note };
+    if (counts.note) notes.push(`predictive: ${counts.note}`);
+    factors = planPredictiveFactors({
+      paths: selection.targets.map((t) => t.path),
+      counts: counts.counts,
+      maxFactor: config.warm.predictiveMaxFactor,
+      windowLabel: formatDuration(windowMs).replace(/ 00[sm]$/, ''),
+    });
+  }
+  const plan = planWarm({ targets: selection.targets, origin, keys, jitter: config.warm.jitter, factors, random: options.random, notes });
+  return { plan, predictive };
+}
+
+export interface ExecuteWarmOptions {
+  config: LaunchConfig;
+  redis: RedisClient;
+  env?: NodeJS.ProcessEnv;
+  /** Requests in flight at once (default warm.concurrency). */
+  concurrency?: number;
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+  random?: RandomSource;
+  now?: () => number;
+  /** First retry waits about this long, doubling after (default 250 ms). */
+  retryBaseMs?: number;
+  /** Called as each path finishes, for progress. */
+  onPath?: (result: WarmPathResult, done: number, total: number) => void;
+}
+
+const DEFAULT_RETRY_BASE_MS = 250;
+/** How much of the revalidation endpoint's answer is kept for the report. */
+const FALLBACK_BODY_CHARS = 200;
+const FALLBACK_MAX_BODY_BYTES = 64 * 1024;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+interface FetchOutcome {
+  status: number | null;
+  headers: Record<string, string>;
+  latencyMs: number | null;
+  attempts: number;
+  error: string | null;
+}
+
+/** GET with retries on network errors and 5xx only; redirects and 4xx are answers. */
+async function fetchWithRetries(entry: WarmPlanEntry, options: ExecuteWarmOptions, dispatcher: Dispatcher): Promise<FetchOutcome> {
+  const { warm, site } = options.config;
+  const retries = warm.retries;
+  const random = options.random ?? Math.random;
+  let last: FetchOutcome = { status: null, headers: {}, latencyMs: null, attempts: 0, error: null };
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    if (attempt > 1) {
+      if (options.signal?.aborted) break;
+      await sleep(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, random), options.signal);
+    }
+    try {
+      // A plain GET, no cache-busting headers: the point is to fill the very cache
+      // such headers would bypass.
+      const res = await httpRequest(entry.url, {
+        timeoutMs: warm.timeoutMs,
+        maxBodyBytes: warm.maxBodyBytes,
+        dispatcher,
+        headers: { 'user-agent': site?.userAgent ?? 'launchctl-warmer', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+      });
+      last = { status: res.status, headers: res.headers, latencyMs: Math.round(res.latencyMs), attempts: attempt, error: null };
+      if (!isRetryableStatus(res.status)) return last;
+      last.error = `HTTP ${res.status}`;
+    } catch (err) {
+      last = { status: null, headers: {}, latencyMs: null, attempts: attempt, error: describeHttpError(err) };
+      if (!isRetryableHttpError(err)) return last;
+    }
+  }
+  if (last.error && last.attempts > 1) last.error += ` after ${last.attempts} attempts`;
+  return last;
+}
+
+interface MarkerWrite {
+  key: string;
+  value: string;
+  ttl: number;
+  resolve(outcome: { set: boolean; error: string | null }): void;
+}
+
+/**
+ * Batches marker writes: every write queued in the same tick goes out in one
+ * pipeline (a standalone server) so 5,000 paths cost a few round trips. A
+ * cluster spreads keys over slots a pipeline cannot span: writes go one by one
+ * there, still concurrently.
+ */
+function createMarkerWriter(redis: RedisClient) {
+  let queue: MarkerWrite[] = [];
+  let scheduled = false;
+  const describe = (err: unknown) => {
+    const code = redisReplyCode(err);
+    const message = err instanceof Error ? err.message : String(err);
+    return code ? `redis ${code}: ${message.replace(/^[A-Z]+\s*/, '').slice(0, 100)}` : `redis: ${message.slice(0, 100)}`;
+  };
+  const flush = async () => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    if (redis instanceof Cluster) {
+      await Promise.all(
+        batch.map(async (w) => {
+          try {
+            w.resolve({ set: (await redis.set(w.key, w.value, 'EX', w.ttl, 'NX')) === 'OK', error: null });
+          } catch (err) {
+            w.resolve({ set: false, error: describe(err) });
+          }
+        }),
+      );
+      return;
+    }
+    const pipeline = redis.pipeline();
+    for (const w of batch) pipeline.set(w.key, w.value, 'EX', w.ttl, 'NX');
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch (err) {
+      for (const w of batch) w.resolve({ set: false, error: describe(err) });
+      return;
+    }
+    batch.forEach((w, i) => {
+      const [err, reply] = replies?.[i] ?? [new Error('no reply'), null];
+      w.resolve(err ? { set: false, error: describe(err) } : { set: reply === 'OK', error: null });
+    });
+  };
+  return (key: string, value: string, ttl: number) =>
+    new Promise<{ set: boolean; error: string | null }>((resolve) => {
+      queue.push({ key, value, ttl, resolve });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => void flush());
+      }
+    });
+}
+
+function maskSecret(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join('****') : text;
+}
+
+/** One POST of the failed paths to site.revalidate.url with the bearer secret. */
+export async function callRevalidation(config: LaunchConfig, env: NodeJS.ProcessEnv, paths: string[], dispatcher?: Dispatcher): Promise<WarmFallback | null> {
+  const revalidate = config.site?.revalidate;
+  if (!revalidate || paths.length === 0) return null;
+  const fallback: WarmFallback = { url: revalidate.url, paths, status: null, ok: false, body: null, error: null };
+  const secret = readSecret(env, revalidate.secretEnv);
+  if (!secret) {
+    fallback.error = `${revalidate.secretEnv} is not set (site.revalidate.secretEnv): revalidation not called`;
+    return fallback;
+  }
+  try {
+    const res = await httpRequest(revalidate.url, {
+      method: 'POST',
+      timeoutMs: config.warm.timeoutMs,
+      maxBodyBytes: FALLBACK_MAX_BODY_BYTES,
+      dispatcher,
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', 'user-agent': config.site?.userAgent ?? 'launchctl-warmer' },
+      body: JSON.stringify({ paths }),
+    });
+    fallback.status = res.status;
+    fallback.ok = res.status >= 200 && res.status < 300;
+    const text = res.body.toString('utf8').replace(/\s+/g, ' ').trim();
+    fallback.body = maskSecret(text.slice(0, FALLBACK_BODY_CHARS), secret) || null;
+    if (!fallback.ok) fallback.error = res.status === 401 || res.status === 403 ? `HTTP ${res.status}: secret rejected (check ${revalidate.secretEnv})` : `HTTP ${res.status}`;
+  } catch (err) {
+    fallback.error = maskSecret(describeHttpError(err), secret);
+  }
+  return fallback;
+}
+
+export function summarizeWarm(paths: WarmPathResult[], threshold: number): Pick<WarmResult, 'total' | 'warmed' | 'skipped' | 'failed' | 'successRate' | 'passed' | 'latency'> {
+  const count = (r: WarmOutcome) => paths.filter((p) => p.result === r).length;
+  const warmed = count('warmed');
+  const skipped = count('skipped');
+  const failed = count('failed');
+  const total = paths.length;
+  const successRate = total === 0 ? 1 : (warmed + skipped) / total;
+  const latencies = paths.flatMap((p) => (p.latencyMs === null ? [] : [p.latencyMs]));
+  return {
+    total,
+    warmed,
+    skipped,
+    failed,
+    successRate,
+    passed: successRate >= threshold,
+    latency: { p50: latencies.length ? percentile(latencies, 50) : null, p95: latencies.length ? percentile(latencies, 95) : null },
+  };
+}
+
+/** Carries out a plan. Never throws for a path; Ctrl-C stops new requests and lets those in flight finish. */
+export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOptions): Promise<WarmResult> {
+  const started = performance.now();
+  const { config } = options;
+  const concurrency = Math.max(1, options.concurrency ?? config.warm.concurrency);
+  const ownAgent = options.dispatcher ? null : createHttpAgent({ connections: concurrency, connectTimeoutMs: Math.min(5000, config.warm.timeoutMs) });
+  const dispatcher = options.dispatcher ?? ownAgent!;
+  const writeMarker = createMarkerWriter(options.redis);
+  const now = options.now ?? Date.now;
+  // Array.from, not new Array(n): holes would be skipped by some() and map().
+  const results: (WarmPathResult | undefined)[] = Array.from({ length: plan.entries.length }, () => undefined);
+  let next = 0;
+  let done = 0;
+
+  const warmOne = async (entry: WarmPlanEntry): Promise<WarmPathResult> => {
+    const fetched = await fetchWithRetries(entry, options, dispatcher);
+    const cache = readCacheStatus(fetched.headers);
+    const base: WarmPathResult = {
+      path: entry.path,
+      result: 'failed',
+      httpStatus: fetched.status,
+      latencyMs: fetched.latencyMs,
+      ttl: null,
+      cacheStatus: cache.status,
+      error: fetched.error,
+      stage: 'http',
+      attempts: fetched.attempts,
+      factor: entry.factor,
+      reason: entry.reason,
+      cacheHeader: cache.header,
+      ageS: cache.ageS,
+      location: null,
+      revalidated: false,
+    };
+    if (fetched.status === null || fetched.error) return base;
+    if (isRedirect(fetched.status)) {
+      base.location = fetched.headers.location ?? null;
+      base.error = `redirect to ${base.location ?? '(no location)'} (not followed: warm the target path instead)`;
+      return base;
+    }
+    if (fetched.status >= 400) {
+      base.error = `HTTP ${fetched.status}`;
+      return base;
+    }
+    const marker = JSON.stringify({ status: 'warmed', ts: now(), httpStatus: fetched.status, cacheStatus: cache.status, ttl: entry.ttl, factor: entry.factor });
+    const wrote = await writeMarker(entry.key, marker, entry.ttl);
+    if (wrote.error) return { ...base, stage: 'redis', error: wrote.error };
+    return { ...base, stage: null, error: null, result: wrote.set ? 'warmed' : 'skipped', ttl: wrote.set ? entry.ttl : null };
+  };
+
+  const worker = async () => {
+    while (next < plan.entries.length && !options.signal?.aborted) {
+      const i = next++;
+      const r = await warmOne(plan.entries[i]!);
+      results[i] = r;
+      done++;
+      options.onPath?.(r, done, plan.entries.length);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, plan.entries.length) }, worker));
+  } finally {
+    await ownAgent?.close();
+  }
+
+  const interrupted = results.some((r) => r === undefined);
+  const paths = results.map(
+    (r, i): WarmPathResult =>
+      r ?? {
+        path: plan.entries[i]!.path,
+        result: 'failed',
+        httpStatus: null,
+        latencyMs: null,
+        ttl: null,
+        cacheStatus: null,
+        error: 'not attempted (interrupted)',
+        stage: null,
+        attempts: 0,
+        factor: plan.entries[i]!.factor,
+        reason: plan.entries[i]!.reason,
+        cacheHeader: null,
+        ageS: null,
+        location: null,
+        revalidated: false,
+      },
+  );
+
+  // Revalidation can rebuild a page whose GET failed; it cannot fix a redirect
+  // (not a page) or a marker write (the page is warm, Redis is the problem).
+  const toRevalidate = paths.filter((p) => p.result === 'failed' && p.stage === 'http' && !(p.httpStatus !== null && isRedirect(p.httpStatus)));
+  const notes = [...plan.notes];
+  let fallback: WarmFallback | null = null;
+  if (toRevalidate.length > 0 && !interrupted) {
+    if (!config.site?.revalidate) {
+      notes.push(`site.revalidate is not configured: ${toRevalidate.length} failed path${toRevalidate.length === 1 ? '' : 's'} not revalidated`);
+    } else {
+      fallback = await callRevalidation(config, options.env ?? process.env, toRevalidate.map((p) => p.path), dispatcher === ownAgent ? undefined : dispatcher);
+      if (fallback?.ok) for (const p of toRevalidate) p.revalidated = true;
+    }
+  }
+  return {
+    ...summarizeWarm(paths, config.thresholds.warmupSuccessRate),
+    threshold: config.thresholds.warmupSuccessRate,
+    durationMs: Math.round(performance.now() - started),
+    paths,
+    fallback,
+    predictive: null,
+    notes,
+    interrupted,
+  };
+}
+
+export interface WarmOptions extends PrepareWarmOptions, Omit<ExecuteWarmOptions, 'redis' | 'config'> {
+  /** An open client; when absent one is connected from config.redis (fail fast, exit 3) and closed after. */
+  redis?: RedisClient;
+  /** Plan only: no request, no write (reads the streams under --predictive). */
+  dryRun?: boolean;
+}
+
+export interface WarmRun {
+  plan: WarmPlan;
+  /** Null for a dry run. */
+  result: WarmResult | null;
+}
+
+/**
+ * The library API: warm the launch paths. The CLI's `warm` command calls this,
+ * and so can the app (e.g. in a deploy hook).
+ */
+export async function warm(options: WarmOptions): Promise<WarmRun> {
+  requireOrigin(options.config);
+  const needsRedis = !options.dryRun || options.predictive === true;
+  const redis = options.redis ?? (needsRedis ? await connectRedis(options.config.redis) : undefined);
+  try {
+    const { plan, predictive } = await prepareWarm({ ...options, redis });
+    if (options.dryRun) return { plan, result: null };
+    const result = await executeWarmPlan(plan, { ...options, redis: redis! });
+    result.predictive = predictive;
+    return { plan, result };
+  } finally {
+    if (redis && !options.redis) await closeRedis(redis);
+  }
+}
