@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBudgetSpent, mergeRateLimit, msUntilBudget, parseRateLimitHeaders, rateLimitFromErrorDetails } from './ratelimit.js';
+import { isBudgetSpent, msUntilBudget, parseRateLimitHeaders, rateLimitFromErrorDetails } from './ratelimit.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -32,19 +32,5 @@ describe('budget', () => {
   it('reads the reset from a rate_limit_reached body', () => {
     expect(rateLimitFromErrorDetails({ limit: 6250, remaining: -50, reset_in: 102 }, NOW)).toEqual({ limit: 6250, remaining: -50, resetAt: NOW + 102_000 });
     expect(rateLimitFromErrorDetails({ limit: 6250 }, NOW)).toBeNull();
-  });
-});
-
-describe('mergeRateLimit', () => {
-  it('keeps the lowest Remaining within one window, whatever the arrival order', () => {
-    const a = { limit: 100, remaining: 40, resetAt: NOW + 60_000 };
-    const b = { limit: 100, remaining: 50, resetAt: NOW + 60_500 };
-    expect(mergeRateLimit(a, b, NOW).remaining).toBe(40);
-  });
-
-  it('takes a new window over an expired one', () => {
-    const old = { limit: 100, remaining: 0, resetAt: NOW - 1 };
-    const seen = { limit: 100, remaining: 99, resetAt: NOW + 900_000 };
-    expect(mergeRateLimit(old, seen, NOW)).toEqual(seen);
   });
 });

@@ -40,16 +40,3 @@ export function isBudgetSpent(rl: PhRateLimit | null, nowMs: number): boolean {
 export function msUntilBudget(rl: PhRateLimit | null, nowMs: number): number {
   return isBudgetSpent(rl, nowMs) ? rl!.resetAt - nowMs : 0;
 }
-
-/**
- * Merges a newer observation into the stored state. Responses of concurrent
- * requests arrive out of order; within one window the lowest Remaining is the
- * truth, a later reset starts a new window.
- */
-export function mergeRateLimit(stored: PhRateLimit | null, seen: PhRateLimit, nowMs: number): PhRateLimit {
-  if (!stored || stored.resetAt <= nowMs) return seen;
-  // Reset countdowns are whole seconds; observations within 2 s of each other are the same window.
-  const sameWindow = Math.abs(stored.resetAt - seen.resetAt) <= 2000;
-  if (sameWindow) return { limit: seen.limit || stored.limit, remaining: Math.min(stored.remaining, seen.remaining), resetAt: Math.max(stored.resetAt, seen.resetAt) };
-  return seen.resetAt > stored.resetAt ? seen : stored;
-}

@@ -52,6 +52,7 @@ export interface PhLeaderboard {
   cached: boolean;
   fetchedAt: number;
   rateLimit: PhRateLimit | null;
+  stale?: boolean;
   rankNote?: string;
 }
 
