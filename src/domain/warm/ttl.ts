@@ -55,7 +55,7 @@ export function planPredictiveFactors({ paths, counts, maxFactor, windowLabel }:
   const perPath = paths.map((p) => counts?.get(p) ?? counts?.get(p.split(/[?#]/)[0]!) ?? 0);
   const total = perPath.reduce((a, b) => a + b, 0);
   if (counts === null || total === 0) {
-    const why = counts === null ? 'no engagement history could be read' : `no engagement events in the last ${windowLabel}`;
+    const why = counts === null ? 'the engagement history could not be read' : `no engagement events in the last ${windowLabel}`;
     const factor = Math.min(NO_HISTORY_FACTOR, maxFactor);
     for (const p of paths) out.set(p, { factor, events: 0, reason: `${why}: flat ×${factor}` });
     return out;
