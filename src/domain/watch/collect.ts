@@ -1,0 +1,220 @@
+// The collector of `launchctl watch`: one refresh = one PING (latency, and a
+// cheap liveness check) then ONE pipelined round trip:
+//   INFO, XINFO STREAM <today>, XINFO GROUPS <today>, XLEN <dead letters>,
+//   HGETALL <conv:stats> (parsed by the state helper's parseConvStats), and one PTTL per launch path (warm.paths).
+// That is 6 + paths commands, whatever the number of users or keys: no SCAN,
+// no KEYS, counters and INFO only (docs/watch.md). On a cluster INFO and PING go
+// to every master and the keyed commands are sent one by one (a pipeline cannot
+// span slots); the count per master stays bounded the same way.
+import { Cluster } from 'ioredis';
+import type { LaunchConfig } from '../../config/schema.js';
+import { describeConnectError, isConnectionError, type RedisClient } from '../../adapters/redis.js';
+import { utcDay, type Keys } from '../../keys.js';
+import { parseConvStats } from '../state/summary.js';
+import { readLaunchInfo } from './clock.js';
+import type { PhPanelSource } from './ph-panel.js';
+import {
+  flatToRecord,
+  mergeRedisStats,
+  parseInfo,
+  readGroupStats,
+  readRedisStats,
+  readWarmStats,
+  type ConnectionState,
+  type RedisStats,
+  type StreamStats,
+  type WatchSnapshot,
+} from './snapshot.js';
+
+export interface WatchSources {
+  client: RedisClient;
+  config: LaunchConfig;
+  keys: Keys;
+  /** The Redis URL with its password masked (shown in the footer and in --json). */
+  url: string;
+  /** The Product Hunt panel; null when productHunt is not configured. */
+  ph?: PhPanelSource | null;
+  now?: () => number;
+  /** A refresh that takes longer counts as an outage and forces a reconnect. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_REFRESH_TIMEOUT_MS = 5000;
+
+/** The Redis commands one refresh sends to a standalone server (docs/watch.md). */
+export function commandsPerRefresh(config: LaunchConfig): number {
+  return 6 + config.warm.paths.length;
+}
+
+type Reply = [Error | null, unknown];
+
+interface RawReplies {
+  pingMs: number[];
+  infos: string[];
+  streamInfo: Reply;
+  groups: Reply;
+  deadLen: Reply;
+  counters: Reply;
+  pttls: Reply[];
+}
+
+export interface WatchCollector {
+  collect(): Promise<WatchSnapshot>;
+}
+
+/** A collector that remembers when an outage began, so the view can say "reconnecting for 12s". */
+export function createWatchCollector(sources: WatchSources): WatchCollector {
+  let outageSince: number | null = null;
+  return {
+    async collect() {
+      const snapshot = await collectSnapshot(sources, outageSince);
+      outageSince = snapshot.connection.state === 'reconnecting' ? (snapshot.connection.since ?? snapshot.ts) : null;
+      return snapshot;
+    },
+  };
+}
+
+/**
+ * One refresh. Never throws for a Redis outage: the snapshot says
+ * "reconnecting" and carries the cause; the patient client reconnects by itself.
+ */
+export async function collectSnapshot(sources: WatchSources, outageSince: number | null = null): Promise<WatchSnapshot> {
+  const now = sources.now ?? Date.now;
+  const ts = now();
+  const { config, keys } = sources;
+  const day = utcDay(ts);
+  const launch = readLaunchInfo(config.launch.name, config.launch.t0, ts);
+  const phPromise = sources.ph ? sources.ph.read(ts) : Promise.resolve(null);
+
+  let raw: RawReplies;
+  try {
+    raw = await withTimeout(readRaw(sources, keys.engagementStream(day)), sources.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS);
+  } catch (err) {
+    if (err instanceof RefreshTimeout) {
+      // A half-open connection (network dropped, no RST) would hang every later
+      // command; dropping it makes the patient client reconnect.
+      sources.client.disconnect(true);
+    } else if (!isConnectionError(err)) {
+      throw err;
+    }
+    const connection: ConnectionState = {
+      state: 'reconnecting',
+      url: sources.url,
+      error: err instanceof RefreshTimeout ? `no answer within ${err.ms} ms` : describeConnectError(err),
+      since: outageSince ?? ts,
+    };
+    return { ts, launch, connection, redis: null, streams: null, conversion: null, warm: null, productHunt: await phPromise, notes: [] };
+  }
+
+  const notes: string[] = [];
+  const value = (reply: Reply, what: string): unknown => {
+    if (reply[0]) {
+      if (!/no such key/i.test(reply[0].message)) notes.push(`${what}: ${reply[0].message.split('\n')[0]!.slice(0, 80)}`);
+      return null;
+    }
+    return reply[1];
+  };
+
+  const redis: RedisStats = mergeRedisStats(raw.infos.map((text, i) => readRedisStats(parseInfo(text), raw.pingMs[i] ?? 0)));
+  const streamInfo = flatToRecord(value(raw.streamInfo, 'XINFO STREAM'));
+  const exists = raw.streamInfo[0] === null;
+  const entriesAdded = Number(streamInfo['entries-added']);
+  const streams: StreamStats = {
+    key: keys.engagementStream(day),
+    day,
+    exists,
+    length: Number(streamInfo.length ?? 0) || 0,
+    entriesAdded: exists ? (Number.isFinite(entriesAdded) ? entriesAdded : null) : 0,
+    group: readGroupStats(value(raw.groups, 'XINFO GROUPS'), config.streams.group),
+    deadLetters: Number(value(raw.deadLen, 'XLEN')) || 0,
+  };
+  const hash = value(raw.counters, 'HGETALL');
+  const conversion = parseConvStats(hash && typeof hash === 'object' ? (hash as Record<string, string>) : {});
+  const pttls = raw.pttls.map((r) => {
+    const v = value(r, 'PTTL');
+    return typeof v === 'number' ? v : null;
+  });
+  const warm = readWarmStats(
+    config.warm.paths.map((p) => p.path),
+    pttls,
+  );
+  return {
+    ts,
+    launch,
+    connection: { state: 'connected', url: sources.url, error: null, since: null },
+    redis,
+    streams,
+    conversion,
+    warm,
+    productHunt: await phPromise,
+    notes,
+  };
+}
+
+async function readRaw(sources: WatchSources, streamKey: string): Promise<RawReplies> {
+  const { client, config, keys } = sources;
+  const pttlKeys = config.warm.paths.map((p) => keys.warmMarker(p.path));
+  if (client instanceof Cluster) {
+    const masters = client.nodes('master');
+    const pingMs = await Promise.all(masters.map((node) => timePing(node)));
+    const settle = (p: Promise<unknown>): Promise<Reply> => p.then(
+      (v): Reply => [null, v],
+      (e: unknown): Reply => {
+        if (isConnectionError(e)) throw e;
+        return [e instanceof Error ? e : new Error(String(e)), null];
+      },
+    );
+    const [infos, streamInfo, groups, deadLen, counters, ...pttls] = await Promise.all([
+      Promise.all(masters.map((node) => node.info())),
+      settle(client.call('XINFO', 'STREAM', streamKey)),
+      settle(client.call('XINFO', 'GROUPS', streamKey)),
+      settle(client.xlen(keys.deadLetters())),
+      settle(client.hgetall(keys.convStats())),
+      ...pttlKeys.map((k) => settle(client.pttl(k))),
+    ]);
+    return { pingMs, infos, streamInfo, groups, deadLen, counters, pttls };
+  }
+  const pingMs = await timePing(client);
+  const pipe = client.pipeline();
+  pipe.info();
+  pipe.call('XINFO', 'STREAM', streamKey);
+  pipe.call('XINFO', 'GROUPS', streamKey);
+  pipe.xlen(keys.deadLetters());
+  pipe.hgetall(keys.convStats());
+  for (const k of pttlKeys) pipe.pttl(k);
+  const results = ((await pipe.exec()) ?? []) as Reply[];
+  // A connection lost mid-pipeline fails every reply with the same error.
+  const lost = results.find(([err]) => err && isConnectionError(err))?.[0];
+  if (lost) throw lost;
+  const [info, streamInfo, groups, deadLen, counters, ...pttls] = results;
+  if (!info || info[0]) throw info?.[0] ?? new Error('INFO: no reply');
+  return { pingMs: [pingMs], infos: [String(info[1])], streamInfo: streamInfo!, groups: groups!, deadLen: deadLen!, counters: counters!, pttls };
+}
+
+async function timePing(node: { ping(): Promise<string> }): Promise<number> {
+  const started = performance.now();
+  await node.ping();
+  return performance.now() - started;
+}
+
+class RefreshTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`refresh took longer than ${ms} ms`);
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RefreshTimeout(ms)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    // The losing promise may still reject later (connection closed): keep it quiet.
+    promise.catch(() => undefined);
+  }
+}
