@@ -1,0 +1,136 @@
+// Benchmark: `state --summary --deep` over 1,000,000 state keys, against
+// `redis-cli --scan --pattern 'conv:state:*'` listing the same keys (a
+// key-only listing, one SCAN round trip at a time), in the same run on the same
+// throwaway redis-server. Also peak RSS of the deep scan and the latency of
+// `state --summary` from the counters. Run: `npm run bench:state`
+// (STATE_BENCH_KEYS=200000 for a quicker run).
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedisServer } from '../dist/adapters/redis-server.js';
+
+const KEYS = Number(process.env.STATE_BENCH_KEYS ?? 1_000_000);
+const RUNS = Number(process.env.STATE_BENCH_RUNS ?? 3);
+const CORRUPT = 25;
+const BIN = fileURLToPath(new URL('../bin/launchctl.js', import.meta.url));
+const TIME_BIN = '/usr/bin/time';
+const GOAL_RATIO = 0.6;
+const GOAL_RSS_MIB = 200;
+
+function resp(args) {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return out;
+}
+
+/** Loads the keys through `redis-cli --pipe` (the fastest bulk load redis-cli has). */
+async function loadStates(port) {
+  const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let report = '';
+  child.stdout.on('data', (d) => (report += d));
+  const variants = ['default', 'pricing', 'video'];
+  const now = Date.now();
+  let chunk = '';
+  for (let i = 0; i < KEYS; i++) {
+    const confidence = Math.round(((i * 7919) % 101) / 100 * 100) / 100;
+    const value =
+      i < CORRUPT
+        ? `{"variant":"pricing","confidence":0.${i}` // truncated JSON, as the seed's race could leave
+        : JSON.stringify({ variant: variants[i % 3], confidence, lastUpdated: now - (i % 3600) * 1000, events: (i % 40) + 1, applied: `${now}-${i % 7}` });
+    chunk += resp(['SET', `conv:state:${randomUUID()}`, value, 'EX', '86400']);
+    if (chunk.length > 1 << 20) {
+      if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once('drain', r));
+      chunk = '';
+    }
+  }
+  chunk += resp(['HSET', 'conv:stats', 'events', String(KEYS * 20), 'users', String(KEYS), 'variant:default', '1', 'variant:pricing', '2', 'hist:3', '3', 'updatedAt', String(now)]);
+  child.stdin.end(chunk);
+  await new Promise((r) => child.on('close', r));
+  if (!/errors: 0/.test(report)) throw new Error(`redis-cli --pipe: ${report}`);
+}
+
+/** Wall time (ms), peak RSS (KiB) and stdout of a command, through GNU time. */
+function timed(cmd, args, cwd) {
+  const started = process.hrtime.bigint();
+  const r = execFileSync(TIME_BIN, ['-f', 'RSS_KIB=%M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { ms, stdout: r };
+}
+
+function timedWithRss(cmd, args, cwd) {
+  const started = process.hrtime.bigint();
+  const res = spawnSyncCapture(TIME_BIN, ['-f', 'RSS_KIB=%M', cmd, ...args], cwd);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const rss = Number(/RSS_KIB=(\d+)/.exec(res.stderr)?.[1] ?? NaN);
+  return { ms, rssKib: rss, stdout: res.stdout, code: res.code };
+}
+
+function spawnSyncCapture(cmd, args, cwd) {
+  try {
+    const stdout = execFileSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { stdout, stderr: '', code: 0 };
+  } catch (err) {
+    return { stdout: String(err.stdout ?? ''), stderr: String(err.stderr ?? ''), code: err.status };
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const server = await startRedisServer();
+const cwd = mkdtempSync(join(tmpdir(), 'launchctl-bench-'));
+try {
+  const loadStart = Date.now();
+  await loadStates(server.port);
+  console.error(`loaded ${KEYS} state keys in ${((Date.now() - loadStart) / 1000).toFixed(1)} s`);
+
+  const scanMs = [];
+  const deepMs = [];
+  const deepRss = [];
+  let deepDoc;
+  for (let run = 0; run < RUNS; run++) {
+    const scan = timed('sh', ['-c', `redis-cli -p ${server.port} --scan --pattern 'conv:state:*' | wc -l`], cwd);
+    if (Number(scan.stdout.trim()) < KEYS) throw new Error(`redis-cli --scan listed ${scan.stdout.trim()} keys`);
+    scanMs.push(scan.ms);
+    const deep = timedWithRss(process.execPath, [BIN, '--redis', server.url, '--json', 'state', '--summary', '--deep'], cwd);
+    deepDoc = JSON.parse(deep.stdout);
+    if (deepDoc.total + deepDoc.corrupt < KEYS || deep.code !== 1) throw new Error(`deep scan: exit ${deep.code}, ${deep.stdout.slice(0, 300)}`);
+    deepMs.push(deep.ms);
+    deepRss.push(deep.rssKib);
+    console.error(`run ${run + 1}: redis-cli --scan ${scan.ms.toFixed(0)} ms, state --summary --deep ${deep.ms.toFixed(0)} ms, peak RSS ${(deep.rssKib / 1024).toFixed(0)} MiB`);
+  }
+
+  const countersMs = [];
+  for (let run = 0; run < RUNS; run++) {
+    const r = timedWithRss(process.execPath, [BIN, '--redis', server.url, '--json', 'state', '--summary'], cwd);
+    if (r.code !== 0) throw new Error(`state --summary exited ${r.code}`);
+    countersMs.push(r.ms);
+  }
+  const startup = [];
+  for (let run = 0; run < RUNS; run++) startup.push(timedWithRss(process.execPath, [BIN, '--version'], cwd).ms);
+
+  const ratio = median(deepMs) / median(scanMs);
+  const peakMib = Math.max(...deepRss) / 1024;
+  const report = {
+    keys: KEYS,
+    corruptFound: deepDoc.corrupt,
+    redisCliScanMs: Math.round(median(scanMs)),
+    deepMs: Math.round(median(deepMs)),
+    ratio: Number(ratio.toFixed(3)),
+    ratioGoal: GOAL_RATIO,
+    deepPeakRssMiB: Math.round(peakMib),
+    rssGoalMiB: GOAL_RSS_MIB,
+    summaryCountersMs: Math.round(median(countersMs)),
+    cliStartupMs: Math.round(median(startup)),
+  };
+  console.log(JSON.stringify(report, null, 2));
+  console.error(
+    `deep/scan = ${report.ratio} (goal <= ${GOAL_RATIO}) ${ratio <= GOAL_RATIO ? 'OK' : 'MISSED'}; peak RSS ${report.deepPeakRssMiB} MiB (goal < ${GOAL_RSS_MIB}) ${peakMib < GOAL_RSS_MIB ? 'OK' : 'MISSED'}; ` +
+      `state --summary ${report.summaryCountersMs} ms wall (CLI start-up alone ${report.cliStartupMs} ms)`,
+  );
+} finally {
+  await server.stop();
+  rmSync(cwd, { recursive: true, force: true });
+}

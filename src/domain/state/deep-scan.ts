@@ -1,0 +1,174 @@
+// `state --summary --deep`: recomputes the summary from every conv:state:* key
+// and finds corrupt values. SCAN in batches + MGET, constant memory, every
+// master of a cluster.
+//
+// Speed: SCAN is a chain (each call needs the previous cursor), so the scan
+// runs on its own connection and never waits behind a value batch; the MGETs of
+// several batches stay in flight on a second connection while the client checks
+// the values of the previous one. Server and client then work at the same time,
+// which is what makes reading and checking every value faster than
+// `redis-cli --scan` listing only the keys (one SCAN round trip at a time).
+import { Cluster, type Redis } from 'ioredis';
+import { readLua, scanNodes, type RedisClient } from '../../adapters/redis.js';
+import { InterruptedError } from '../../errors.js';
+import type { Keys } from '../../keys.js';
+import { checkStateValue, countState, defaultState, emptySummary, mergeSummaries, type ConversionSummary } from './state-value.js';
+
+/** SCAN COUNT: big enough to keep round trips few, small enough that one MGET reply stays small (~100 KB). */
+export const DEEP_SCAN_BATCH = 1000;
+/** Value batches in flight per master: enough to hide a round trip, bounded so memory stays constant. */
+export const DEEP_SCAN_IN_FLIGHT = 8;
+/** Corrupt keys kept for the report; the count is always complete. */
+export const CORRUPT_KEYS_CAP = 1000;
+
+export interface CorruptValue {
+  key: string;
+  reason: string;
+}
+
+export interface DeepScanResult extends ConversionSummary {
+  /** Keys read. */
+  scanned: number;
+  /** Keys that expired between SCAN and MGET (not corrupt, not counted). */
+  vanished: number;
+  corrupt: number;
+  /** The first CORRUPT_KEYS_CAP corrupt keys with the reason. */
+  corruptKeys: CorruptValue[];
+  /** Corrupt values reset to the default state (with `repair`). */
+  repaired: number;
+}
+
+export interface DeepScanOptions {
+  batchSize?: number;
+  inFlight?: number;
+  corruptKeysCap?: number;
+  /** Called with the number of keys read by each batch. */
+  onProgress?: (keys: number) => void;
+  signal?: AbortSignal;
+  /** Reset each corrupt value as it is found (only if it has not changed since it was read). */
+  repair?: { stateTtlS: number; nowMs: number };
+}
+
+interface NodeScan {
+  summary: ConversionSummary;
+  scanned: number;
+  vanished: number;
+  corrupt: number;
+  repaired: number;
+}
+
+/** Reads every conversion state of every master; the summary counts valid (and repaired) states. */
+export async function scanConversionStates(client: RedisClient, keys: Keys, options: DeepScanOptions = {}): Promise<DeepScanResult> {
+  const corruptKeys: CorruptValue[] = [];
+  const cap = options.corruptKeysCap ?? CORRUPT_KEYS_CAP;
+  const resetScript = options.repair ? await readLua(import.meta.url, 'scripts/reset-corrupt.lua') : '';
+  const isCluster = client instanceof Cluster;
+  const parts: NodeScan[] = [];
+  for (const node of scanNodes(client)) {
+    parts.push(
+      await scanNode(node, keys.convStatePattern(), {
+        ...options,
+        isCluster,
+        resetScript,
+        onCorrupt: (c) => {
+          if (corruptKeys.length < cap) corruptKeys.push(c);
+        },
+      }),
+    );
+  }
+  return {
+    ...mergeSummaries(parts.map((p) => p.summary)),
+    scanned: sum(parts, 'scanned'),
+    vanished: sum(parts, 'vanished'),
+    corrupt: sum(parts, 'corrupt'),
+    corruptKeys,
+    repaired: sum(parts, 'repaired'),
+  };
+}
+
+function sum(parts: NodeScan[], field: 'scanned' | 'vanished' | 'corrupt' | 'repaired'): number {
+  return parts.reduce((n, p) => n + p[field], 0);
+}
+
+interface NodeScanOptions extends DeepScanOptions {
+  isCluster: boolean;
+  resetScript: string;
+  onCorrupt(c: CorruptValue): void;
+}
+
+async function scanNode(node: Redis, pattern: string, options: NodeScanOptions): Promise<NodeScan> {
+  const batchSize = options.batchSize ?? DEEP_SCAN_BATCH;
+  const maxInFlight = options.inFlight ?? DEEP_SCAN_IN_FLIGHT;
+  const result: NodeScan = { summary: emptySummary(), scanned: 0, vanished: 0, corrupt: 0, repaired: 0 };
+  const defaultValue = options.repair ? JSON.stringify(defaultState(options.repair.nowMs)) : '';
+  // The SCAN chain gets its own connection so a cursor reply never queues behind value batches.
+  const scanner = node.duplicate();
+  scanner.on('error', () => undefined);
+  const inFlight = new Set<Promise<void>>();
+  let failure: Error | undefined;
+
+  const readValues = (batch: string[]): Promise<(string | null)[]> => {
+    if (!options.isCluster) return node.mget(batch);
+    // A master's keys span many slots: MGET would be CROSSSLOT, so pipeline GETs on that master.
+    const pipeline = node.pipeline();
+    for (const key of batch) pipeline.get(key);
+    return pipeline.exec().then((replies) => (replies ?? []).map(([err, value]) => (err ? null : (value as string | null))));
+  };
+
+  const checkBatch = async (batch: string[], values: (string | null)[]): Promise<void> => {
+    const resets: Promise<unknown>[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const raw = values[i] ?? null;
+      if (raw === null) {
+        result.vanished++;
+        continue;
+      }
+      const check = checkStateValue(raw);
+      if (check.ok) {
+        countState(result.summary, check.state);
+        continue;
+      }
+      result.corrupt++;
+      options.onCorrupt({ key: batch[i]!, reason: check.reason });
+      if (options.repair) {
+        resets.push(
+          node.eval(options.resetScript, 1, batch[i]!, raw, defaultValue, options.repair.stateTtlS).then((done) => {
+            if (done === 1) {
+              result.repaired++;
+              countState(result.summary, { variant: 'default', confidence: 0 });
+            }
+          }),
+        );
+      }
+    }
+    result.scanned += batch.length;
+    options.onProgress?.(batch.length);
+    await Promise.all(resets);
+  };
+
+  try {
+    await scanner.connect();
+    let cursor = '0';
+    do {
+      if (options.signal?.aborted) throw new InterruptedError('interrupted: the deep scan stopped before the end');
+      const [next, batch] = await scanner.scan(cursor, 'MATCH', pattern, 'COUNT', batchSize);
+      cursor = next;
+      if (batch.length === 0) continue;
+      const job = readValues(batch)
+        .then((values) => checkBatch(batch, values))
+        .catch((err: unknown) => {
+          failure ??= err instanceof Error ? err : new Error(String(err));
+        })
+        .finally(() => inFlight.delete(job));
+      inFlight.add(job);
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      if (failure) throw failure;
+    } while (cursor !== '0');
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    return result;
+  } finally {
+    await Promise.allSettled(inFlight);
+    scanner.disconnect();
+  }
+}
