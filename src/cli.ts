@@ -98,16 +98,20 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
     .command('ph')
     .description('Product Hunt: votes, rank, history and leaderboard through a shared, rate-limit-aware cache');
   const fresh = () => new Option('--fresh', 'skip the cache (still respecting the rate-limit budget)').default(false);
+  const wait = () => new Option('--wait <duration>', 'longest wait for a spent rate-limit budget to reset before failing (default 15s)');
   ph.command('status', { isDefault: true })
     .description('votes, comments, approximate rank, velocity and the rate-limit budget')
     .addOption(fresh())
+    .addOption(wait())
     .action(lazy(async () => (await import('./commands/ph.js')).phStatusCommand));
   ph.command('history')
     .description('the recorded votes series of the post')
+    .option('--since <duration>', 'how far back (e.g. 2h, 7d)', '24h')
     .action(lazy(async () => (await import('./commands/ph.js')).phHistoryCommand));
   ph.command('leaderboard')
     .description('today’s posts by votes, with ours marked')
     .addOption(fresh())
+    .addOption(wait())
     .action(lazy(async () => (await import('./commands/ph.js')).phLeaderboardCommand));
 
   program
