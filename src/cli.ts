@@ -73,6 +73,7 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
     .option('--block <duration>', 'how long one XREADGROUP waits for new entries', '2s')
     .option('--max-deliveries <n>', 'dead-letter an entry delivered more than n times', '5')
     .option('--reclaim-idle <duration>', 'reclaim pending entries idle longer than this (XAUTOCLAIM)', '30s')
+    .option('--forget-idle <duration>', 'remove group consumers idle longer than this that own no pending entries', '1h')
     .action(lazy(async () => (await import('./commands/consume.js')).consumeCommand));
 
   program

@@ -1,0 +1,439 @@
+// The consumer-group worker behind `launchctl consume`: reads the day streams
+// with XREADGROUP, applies each entry on the server (scripts/apply-events.lua),
+// dead-letters what cannot be applied, acks, reclaims what crashed consumers
+// left pending (XAUTOCLAIM), and forgets long-dead consumer names.
+//
+// Exactly-once effect on conversion state
+// ----------------------------------------
+// Redis Streams deliver at least once: an entry stays pending until XACK, and a
+// crash between applying it and acking it makes it come back (to this consumer
+// reading its history after a restart, or to another one through XAUTOCLAIM).
+// So the state itself remembers the entries applied to it, as records
+// "<day>/<entry id>" in its `applied` list, and the script skips an entry whose
+// record is there. Checking and applying happen in the same script, on the key
+// itself, so two consumers holding the same entry (a reclaim racing a slow
+// consumer) cannot both apply it.
+//
+// A per-user high-water mark (skip IDs <= the last applied) would be smaller but
+// is wrong here: with several consumers, consumer B may apply a user's entry
+// 700 while consumer A still holds that user's entry 300, and after a crash,
+// XAUTOCLAIM hands 300 to someone who already applied 700. So the records are a
+// set, and the question is when a record may be forgotten. Answer: when its
+// entry can never be delivered again. An entry is delivered again only while it
+// is in the group's pending entries list (PEL); once acked it never comes back
+// (nothing here uses XGROUP SETID, and a consumer is only deleted when it owns
+// no pending entries, in one atomic step). Every entry with an ID at or below a
+// stream's last-delivered-id has been delivered, so if it is not pending it is
+// acked. Hence, with W = min over the day streams of (the smallest pending ID if
+// any is pending, else the last-delivered-id), every applied entry with an ID
+// below W is acked for good. W only grows: an observation stays true later, so
+// a W observed after the previous batch is a safe (slightly conservative) bound
+// for the next one. Records below W are pruned when the state is next written:
+// a state keeps about as many records as its user had entries since the oldest
+// pending entry, a handful in steady state. Entry IDs are compared across day
+// streams; new day streams get IDs from the server clock, above any W observed
+// before, so a stream this consumer has not discovered yet cannot hold pending
+// entries below W (unless the server clock goes backwards). A cap of
+// MAX_APPLIED_RECORDS per state guards memory in pathological cases.
+//
+// Crash before applying: the entry is still pending, comes back, is applied.
+// Crash after applying, before acking: it comes back, its record is in the
+// state, it is skipped and acked. Both are exercised by test/e2e/consume-crash.
+//
+// Counters (conv:stats): on a single Redis the script updates them in the same
+// atomic step. On Redis Cluster a script may only touch keys of one slot, and the
+// states and the counters hash live in different slots, so the script returns
+// the deltas and the consumer writes them right after: eventually consistent (a
+// crash in between skews them), repaired by `state --summary --deep --repair`.
+import { hostname } from 'node:os';
+import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
+import type { LaunchConfig } from '../../config/schema.js';
+import { createKeys, utcDay, type Keys } from '../../keys.js';
+import { callApply, ensureApplyScript, isCluster, queueApply, type ApplyInput } from './apply.js';
+import { checkEntryFields, type ValidEntry } from './event.js';
+import { buildRules, type ConversionRules } from './rules.js';
+import { appliedRecord, minStreamId, NO_WATERMARK } from './stream-id.js';
+
+/** Entries per script call on a single Redis: a call blocks the server, so keep each short (a few ms). */
+const APPLY_CHUNK = 1000;
+/** How often the day streams are listed again (new day, streams with leftovers). */
+const DISCOVER_EVERY_MS = 30_000;
+/** Pause after a failed batch before trying again (its entries stay pending). */
+const RETRY_AFTER_ERROR_MS = 1000;
+const FORGET_COMMAND = 'launchctlForgetConsumer';
+
+export interface ConsumerOptions {
+  /** Connection for commands. */
+  client: RedisClient;
+  /** Dedicated connection for XREADGROUP BLOCK (mode `blocking`). */
+  reader: RedisClient;
+  config: LaunchConfig;
+  consumer?: string;
+  batch: number;
+  blockMs: number;
+  maxDeliveries: number;
+  reclaimIdleMs: number;
+  /** Consumers of the group idle this long with no pending entries are removed. */
+  forgetIdleMs: number;
+  /** Process what is available, then return. */
+  once: boolean;
+  signal: AbortSignal;
+  now?: () => number;
+  onBatch?: (totals: ConsumeTotals) => void;
+  onWarn?: (text: string) => void;
+}
+
+export interface ConsumeTotals {
+  consumer: string;
+  /** Entries applied or recognised as already applied, and acked. */
+  processed: number;
+  applied: number;
+  /** Entries skipped because the state had already applied them (redeliveries). */
+  duplicates: number;
+  deadLettered: number;
+  /** Entries taken over from other consumers with XAUTOCLAIM. */
+  reclaimed: number;
+  /** Corrupt state values replaced by a fresh state. */
+  corruptReset: number;
+  removedConsumers: number;
+  startedAt: number;
+}
+
+interface Delivered {
+  stream: string;
+  day: string;
+  id: string;
+  fields: string[] | null;
+  deliveries: number;
+}
+
+type RawEntries = [string, string[] | null][];
+
+export function defaultConsumerName(): string {
+  return `${hostname()}-${process.pid}`;
+}
+
+export async function runConsumer(options: ConsumerOptions): Promise<ConsumeTotals> {
+  const worker = new ConsumerWorker(options);
+  return worker.run();
+}
+
+class ConsumerWorker {
+  private readonly keys: Keys;
+  private readonly rules: ConversionRules;
+  private readonly group: string;
+  private readonly cluster: boolean;
+  private readonly now: () => number;
+  private readonly totals: ConsumeTotals;
+  /** Day streams read: today's plus older ones with pending or undelivered entries. */
+  private streams: string[] = [];
+  private watermark = NO_WATERMARK;
+  private lastDiscoverAt = 0;
+  private lastReclaimAt = 0;
+  private discoveredDay = '';
+
+  constructor(private readonly o: ConsumerOptions) {
+    this.keys = createKeys(o.config.redis.keyPrefix);
+    this.rules = buildRules(o.config.conversion);
+    this.group = o.config.streams.group;
+    this.cluster = isCluster(o.client);
+    this.now = o.now ?? Date.now;
+    this.totals = {
+      consumer: o.consumer ?? defaultConsumerName(),
+      processed: 0,
+      applied: 0,
+      duplicates: 0,
+      deadLettered: 0,
+      reclaimed: 0,
+      corruptReset: 0,
+      removedConsumers: 0,
+      startedAt: this.now(),
+    };
+  }
+
+  async run(): Promise<ConsumeTotals> {
+    await ensureApplyScript(this.o.client);
+    await this.discover();
+    // Own history first (a restart under the same name), then others' stale
+    // work, then new entries: one user's entries stay in stream order.
+    let drainOwn = true;
+    while (!this.o.signal.aborted) {
+      try {
+        if (drainOwn) {
+          await this.drainOwnPending();
+          drainOwn = false;
+        }
+        const nowMs = this.now();
+        if (nowMs - this.lastDiscoverAt >= DISCOVER_EVERY_MS || utcDay(nowMs) !== this.discoveredDay) await this.discover();
+        if (nowMs - this.lastReclaimAt >= Math.min(this.o.reclaimIdleMs, DISCOVER_EVERY_MS)) await this.reclaim();
+        const entries = await this.readNew();
+        if (entries.length > 0) await this.process(entries);
+        else if (this.o.once) break;
+      } catch (err) {
+        if (this.o.once) throw err;
+        this.o.onWarn?.(`batch failed, retrying in ${RETRY_AFTER_ERROR_MS} ms (its entries stay pending): ${err instanceof Error ? err.message : String(err)}`);
+        drainOwn = true;
+        await sleep(RETRY_AFTER_ERROR_MS, this.o.signal);
+      }
+    }
+    return this.totals;
+  }
+
+  /** Lists the day streams, creates the group where missing, forgets dead consumers. */
+  private async discover(): Promise<void> {
+    const nowMs = this.now();
+    const today = this.keys.engagementStream(utcDay(nowMs));
+    const found = new Set<string>([today]);
+    for await (const batch of scanKeys(this.o.client, this.keys.engagementStreamPattern(), 1000, 'stream')) {
+      for (const key of batch) if (this.keys.parseStreamDay(key) !== null) found.add(key);
+    }
+    const active: string[] = [];
+    for (const stream of [...found].sort()) {
+      await this.ensureGroup(stream);
+      const info = await this.readGroupInfo(stream);
+      if (stream === today || !info || info.pending > 0 || info.lag !== 0) active.push(stream);
+      if (this.o.forgetIdleMs > 0) await this.forgetDeadConsumers(stream);
+    }
+    this.streams = active;
+    this.lastDiscoverAt = nowMs;
+    this.discoveredDay = utcDay(nowMs);
+  }
+
+  private async ensureGroup(stream: string): Promise<void> {
+    try {
+      // From the start of the stream: entries written before the group existed are applied too.
+      await this.o.client.xgroup('CREATE', stream, this.group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+    }
+  }
+
+  private async readGroupInfo(stream: string): Promise<{ pending: number; lag: number | null; lastDeliveredId: string } | null> {
+    const groups = (await this.o.client.xinfo('GROUPS', stream)) as unknown[][];
+    for (const g of groups) {
+      const info = pairsToObject(g);
+      if (info.name === this.group) {
+        return { pending: Number(info.pending), lag: info.lag === null || info.lag === undefined ? null : Number(info.lag), lastDeliveredId: String(info['last-delivered-id']) };
+      }
+    }
+    return null;
+  }
+
+  private async forgetDeadConsumers(stream: string): Promise<void> {
+    const consumers = (await this.o.client.xinfo('CONSUMERS', stream, this.group)) as unknown[][];
+    for (const c of consumers) {
+      const info = pairsToObject(c);
+      const name = String(info.name);
+      if (name === this.totals.consumer || Number(info.pending) > 0 || Number(info.idle) < this.o.forgetIdleMs) continue;
+      await this.ensureForgetScript();
+      const call = (this.o.client as unknown as Record<string, (...a: (string | number)[]) => Promise<number>>)[FORGET_COMMAND]!.bind(this.o.client);
+      if ((await call(1, stream, this.group, name, this.o.forgetIdleMs)) === 1) this.totals.removedConsumers++;
+    }
+  }
+
+  private async ensureForgetScript(): Promise<void> {
+    const client = this.o.client as unknown as Record<string, unknown>;
+    if (typeof client[FORGET_COMMAND] === 'function') return;
+    this.o.client.defineCommand(FORGET_COMMAND, { lua: await readLua(import.meta.url, 'scripts/forget-consumer.lua') });
+  }
+
+  /** Entries this consumer name read before and never acked (a restart after a crash). */
+  private async drainOwnPending(): Promise<void> {
+    for (const stream of this.streams) {
+      let cursor = '0';
+      while (!this.o.signal.aborted) {
+        const reply = (await this.o.client.xreadgroup('GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, 'STREAMS', stream, cursor)) as [string, RawEntries][] | null;
+        const raw = reply?.[0]?.[1] ?? [];
+        if (raw.length === 0) break;
+        const entries = await this.withDeliveries(stream, raw);
+        await this.process(entries);
+        cursor = raw[raw.length - 1]![0];
+      }
+    }
+  }
+
+  /** XAUTOCLAIM: pending entries idle longer than --reclaim-idle, whoever holds them. */
+  private async reclaim(): Promise<void> {
+    this.lastReclaimAt = this.now();
+    for (const stream of this.streams) {
+      let start = '0-0';
+      do {
+        if (this.o.signal.aborted) return;
+        const [next, raw] = (await this.o.client.xautoclaim(stream, this.group, this.totals.consumer, this.o.reclaimIdleMs, start, 'COUNT', this.o.batch)) as [string, RawEntries, string[]?];
+        // Entries trimmed while pending come back in the third element; Redis 7 already dropped them from the PEL.
+        if (raw.length > 0) {
+          this.totals.reclaimed += raw.length;
+          await this.process(await this.withDeliveries(stream, raw));
+        }
+        start = next;
+      } while (start !== '0-0');
+    }
+  }
+
+  private async readNew(): Promise<Delivered[]> {
+    if (this.streams.length === 0) return [];
+    const block = this.o.once ? [] : ['BLOCK', this.o.blockMs];
+    const args = ['GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, ...block, 'STREAMS', ...this.streams, ...this.streams.map(() => '>')];
+    const reply = (await this.o.reader.call('XREADGROUP', ...args)) as [string, RawEntries][] | null;
+    const out: Delivered[] = [];
+    for (const [stream, raw] of reply ?? []) {
+      const day = this.keys.parseStreamDay(stream) ?? '';
+      for (const [id, fields] of raw) out.push({ stream, day, id, fields, deliveries: 1 });
+    }
+    return out;
+  }
+
+  /** Delivery counts of entries read from history or reclaimed (XPENDING over their range). */
+  private async withDeliveries(stream: string, raw: RawEntries): Promise<Delivered[]> {
+    const day = this.keys.parseStreamDay(stream) ?? '';
+    const first = raw[0]![0];
+    const last = raw[raw.length - 1]![0];
+    const pending = (await this.o.client.xpending(stream, this.group, first, last, raw.length, this.totals.consumer)) as [string, string, number, number][];
+    const counts = new Map(pending.map(([id, , , n]) => [id, Number(n)]));
+    return raw.map(([id, fields]) => ({ stream, day, id, fields, deliveries: counts.get(id) ?? 1 }));
+  }
+
+  /** Applies, dead-letters and acks one batch. Throws (nothing acked) when applying fails. */
+  private async process(entries: Delivered[]): Promise<void> {
+    const valid: { d: Delivered; entry: ValidEntry }[] = [];
+    const dead: { d: Delivered; reason: string }[] = [];
+    for (const d of entries) {
+      if (d.deliveries > this.o.maxDeliveries) {
+        dead.push({ d, reason: `delivered ${d.deliveries} times, more than --max-deliveries ${this.o.maxDeliveries}` });
+        continue;
+      }
+      const check = checkEntryFields(d.fields);
+      if (check.ok) valid.push({ d, entry: check.entry });
+      else dead.push({ d, reason: check.reason });
+    }
+
+    const nowMs = this.now();
+    if (valid.length > 0) {
+      const inputs: ApplyInput[] = valid.map(({ d, entry }) => ({ userId: entry.userId, record: appliedRecord(d.day, d.id), eventType: entry.eventType, ts: entry.ts }));
+      const statuses = this.cluster ? await this.applyOnCluster(inputs, nowMs) : await this.applyOnSingle(inputs, nowMs);
+      for (const s of statuses) {
+        if (s === 'd') this.totals.duplicates++;
+        else this.totals.applied++;
+        if (s === 'r') this.totals.corruptReset++;
+      }
+    }
+    if (dead.length > 0) await this.deadLetter(dead);
+    await this.ackAndObserve(entries, dead.length);
+    this.totals.processed += valid.length;
+    this.totals.deadLettered += dead.length;
+    this.o.onBatch?.(this.totals);
+  }
+
+  private async applyOnSingle(inputs: ApplyInput[], nowMs: number): Promise<string> {
+    const pipeline = this.o.client.pipeline();
+    for (let i = 0; i < inputs.length; i += APPLY_CHUNK) {
+      queueApply(pipeline, inputs.slice(i, i + APPLY_CHUNK), { keys: this.keys, rules: this.rules, watermark: this.watermark, updateCounters: true, nowMs });
+    }
+    const results = (await pipeline.exec()) ?? [];
+    let statuses = '';
+    for (const [err, reply] of results) {
+      if (err) throw err;
+      statuses += (reply as [string])[0];
+    }
+    return statuses;
+  }
+
+  /** One script call per user (a call may touch one slot only), counters written after. */
+  private async applyOnCluster(inputs: ApplyInput[], nowMs: number): Promise<string> {
+    const byUser = new Map<string, number[]>();
+    inputs.forEach((input, i) => {
+      const list = byUser.get(input.userId);
+      if (list) list.push(i);
+      else byUser.set(input.userId, [i]);
+    });
+    const statuses = new Array<string>(inputs.length);
+    const deltas = new Map<string, number>();
+    await Promise.all(
+      [...byUser.values()].map(async (indexes) => {
+        const reply = await callApply(
+          this.o.client,
+          indexes.map((i) => inputs[i]!),
+          { keys: this.keys, rules: this.rules, watermark: this.watermark, updateCounters: false, nowMs },
+        );
+        indexes.forEach((i, k) => (statuses[i] = reply.statuses[k]!));
+        for (const [field, delta] of reply.deltas) deltas.set(field, (deltas.get(field) ?? 0) + delta);
+      }),
+    );
+    if (deltas.size > 0) {
+      const stats = this.keys.convStats();
+      await Promise.all([...[...deltas].map(([field, delta]) => this.o.client.hincrby(stats, field, delta)), this.o.client.hset(stats, 'updatedAt', nowMs)]);
+    }
+    return statuses.join('');
+  }
+
+  private async deadLetter(dead: { d: Delivered; reason: string }[]): Promise<void> {
+    const target = this.keys.deadLetters();
+    const maxLen = this.o.config.streams.maxLen;
+    const commands = dead.map(({ d, reason }) => ['xadd', target, 'MAXLEN', '~', maxLen, '*', ...(d.fields ?? []), 'reason', reason, 'sourceStream', d.stream, 'sourceId', d.id]);
+    const results = await this.send(commands);
+    for (const [err] of results) if (err) throw err;
+  }
+
+  /** Acks the batch, counts dead letters, and reads what the next watermark needs. */
+  private async ackAndObserve(entries: Delivered[], deadCount: number): Promise<void> {
+    const idsByStream = new Map<string, string[]>();
+    for (const d of entries) {
+      const ids = idsByStream.get(d.stream);
+      if (ids) ids.push(d.id);
+      else idsByStream.set(d.stream, [d.id]);
+    }
+    const commands: (string | number)[][] = [...idsByStream].map(([stream, ids]) => ['xack', stream, this.group, ...ids]);
+    if (deadCount > 0) commands.push(['hincrby', this.keys.convStats(), 'deadLettered', deadCount]);
+    const observeFrom = commands.length;
+    for (const stream of this.streams) commands.push(['xpending', stream, this.group], ['xinfo', 'GROUPS', stream]);
+    const results = await this.send(commands);
+    for (const [err] of results.slice(0, observeFrom)) if (err) throw err;
+    const bounds: string[] = [];
+    for (let i = 0; i < this.streams.length; i++) {
+      const [pErr, summary] = results[observeFrom + 2 * i]!;
+      const [gErr, groups] = results[observeFrom + 2 * i + 1]!;
+      if (pErr || gErr) return; // keep the previous (lower, still safe) watermark
+      const [count, minId] = summary as [number, string | null];
+      if (Number(count) > 0 && minId) {
+        bounds.push(minId);
+        continue;
+      }
+      const info = (groups as unknown[][]).map(pairsToObject).find((g) => g.name === this.group);
+      if (!info) return;
+      bounds.push(String(info['last-delivered-id']));
+    }
+    const w = minStreamId(bounds);
+    if (w) this.watermark = w;
+  }
+
+  /** A pipeline on a single Redis; on a Cluster (keys in several slots) commands sent side by side. */
+  private async send(commands: (string | number)[][]): Promise<[Error | null, unknown][]> {
+    if (!this.cluster) return ((await this.o.client.pipeline(commands).exec()) ?? []);
+    return Promise.all(
+      commands.map(([name, ...args]) =>
+        this.o.client.call(String(name), ...args).then(
+          (value): [Error | null, unknown] => [null, value],
+          (err: Error): [Error | null, unknown] => [err, undefined],
+        ),
+      ),
+    );
+  }
+}
+
+function pairsToObject(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
