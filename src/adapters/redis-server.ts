@@ -78,14 +78,18 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
       void rm(dir, { recursive: true, force: true });
       reject(err.code === 'ENOENT' ? new UnreachableError(REDIS_INSTALL_HINT, 'ENOENT') : err);
     });
-    child.once('exit', (code) => {
+    const onEarlyExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new UnreachableError(`redis-server exited with code ${code}: ${log.slice(-300)}`));
-    });
+    };
+    child.once('exit', onEarlyExit);
     const onData = () => {
       if (/Ready to accept connections/i.test(log)) {
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        // Only this promise's listeners: removing every 'exit' listener on each
+        // later log line (the shutdown messages) left stop() waiting forever.
+        child.off('exit', onEarlyExit);
+        child.stdout?.off('data', onData);
         resolve();
       }
     };
