@@ -1,6 +1,94 @@
-import type { CommandContext } from '../context.js';
-import { UsageError } from '../errors.js';
+// `launchctl checklist [phase]`: the launch checklists as automated checks.
+// Parses options, gathers the facts once, evaluates every selected check, then
+// renders the report (table / plain lines / JSON, JUnit file, GitHub annotations).
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadContextConfig, type CommandContext } from '../context.js';
+import { InterruptedError, UsageError, errorCode } from '../errors.js';
+import { gatherChecklistFacts } from '../domain/checklist/gather/index.js';
+import { isGithubActions, renderGithubAnnotations } from '../domain/checklist/github.js';
+import { renderJunit } from '../domain/checklist/junit.js';
+import { buildLaunchReport } from '../domain/checklist/launch-report.js';
+import { choosePhase } from '../domain/checklist/phase.js';
+import { CHECKS, neededFacts, parseCheckIds, selectChecks } from '../domain/checklist/registry.js';
+import { checkListJson, renderCheckList, renderChecklist } from '../domain/checklist/render.js';
+import { buildChecklistReport, checklistExitCode, evaluateChecks, toChecklistJson } from '../domain/checklist/report.js';
 
-export function checklistCommand(_ctx: CommandContext): Promise<number> {
-  return Promise.reject(new UsageError('checklist is not built yet'));
+export interface ChecklistOptions {
+  list?: boolean;
+  only?: string;
+  skip?: string;
+  strict?: boolean;
+  junit?: string;
+  report?: string;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+export async function checklistCommand(ctx: CommandContext, phaseArg: string | undefined, options: ChecklistOptions): Promise<number> {
+  const { out } = ctx;
+  const only = parseCheckIds(options.only, '--only');
+  const skip = parseCheckIds(options.skip, '--skip');
+  if (options.list) {
+    if (out.json) out.printJson(checkListJson(CHECKS));
+    else out.result(renderCheckList(CHECKS, { decorate: out.decorateStdout, paint: out.paint }));
+    return 0;
+  }
+
+  const { config } = await loadContextConfig(ctx);
+  const startedAtMs = (options.now ?? Date.now)();
+  const phase = choosePhase(phaseArg, config.launch.t0, startedAtMs);
+  const checks = selectChecks(phase, only, skip);
+  if (checks.length === 0) throw new UsageError(`no checks left to run in phase ${phase} after --only/--skip`);
+  const reportPath = options.report ? resolve(ctx.cwd, options.report) : null;
+  const junitPath = options.junit ? resolve(ctx.cwd, options.junit) : null;
+
+  const spinner = await out.spinner(`checklist ${phase}: gathering facts for ${checks.length} checks`);
+  const done: string[] = [];
+  const { facts, redisUnreachable } = await gatherChecklistFacts({
+    config,
+    env: ctx.env,
+    needs: neededFacts(checks),
+    phase,
+    nowMs: startedAtMs,
+    reportPath,
+    signal: ctx.signal,
+    onProgress: (what) => {
+      done.push(what);
+      spinner.update(`checklist ${phase}: ${done.join(', ')} done`);
+    },
+  });
+  spinner.stop();
+  if (ctx.signal.aborted) throw new InterruptedError();
+
+  const results = evaluateChecks(checks, facts, config.thresholds);
+  const launchReportResult = results.find((r) => r.id === 'launch.report');
+  if (launchReportResult && reportPath) {
+    try {
+      await writeFile(reportPath, `${JSON.stringify(buildLaunchReport(facts), null, 2)}\n`);
+    } catch (err) {
+      Object.assign(launchReportResult, { status: 'fail', found: `cannot write ${reportPath} (${errorCode(err) ?? String(err)})`, hint: 'pass a --report path in a writable folder' });
+    }
+  }
+  const report = buildChecklistReport(phase, results, { strict: options.strict === true, redisUnreachable });
+
+  if (junitPath) {
+    const xml = renderJunit(report, { startedAtMs, durationMs: Date.now() - startedAtMs, launchName: config.launch.name });
+    try {
+      await writeFile(junitPath, xml);
+    } catch (err) {
+      out.warn(`--junit: cannot write ${junitPath} (${errorCode(err) ?? String(err)})`);
+    }
+  }
+
+  if (out.json) out.printJson(toChecklistJson(report));
+  else out.result(renderChecklist(report, { decorate: out.decorateStdout, paint: out.paint }));
+
+  if (isGithubActions(ctx.env)) {
+    // Annotations are for people: on stdout next to the report, on stderr under --json
+    // so stdout stays one JSON document (the Actions runner reads both streams).
+    const lines = renderGithubAnnotations(report);
+    for (const line of lines) (out.json ? out.stderr : out.stdout).write(`${line}\n`);
+  }
+  return checklistExitCode(report);
 }

@@ -1,0 +1,115 @@
+// Gathers the facts the selected checks need, once per run: independent
+// sources in parallel (Redis, the site, its TLS certificate), each under its
+// own deadline; the Redis facts share one connection.
+import { createHttpAgent } from '../../../adapters/http.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../../adapters/redis.js';
+import { maskUrl, readSecret } from '../../../config/load.js';
+import type { LaunchConfig } from '../../../config/schema.js';
+import { UnreachableError } from '../../../errors.js';
+import { createKeys } from '../../../keys.js';
+import { launchPaths, type ChecklistFacts, type Fact, type FactName, type Phase } from '../types.js';
+import { gatherFact } from './fact.js';
+import { readPhFacts } from './ph.js';
+import { readCounterFacts, readMarkerFacts } from './redis-keys.js';
+import { readRedisFacts } from './redis.js';
+import { readSiteFacts, readSocialFacts, readTlsFacts } from './site.js';
+import { readStreamsFacts } from './streams.js';
+
+const REDIS_FACTS: readonly FactName[] = ['redis', 'streams', 'markers', 'counters', 'ph'];
+/** Product Hunt answers may need the API's own timeout plus one retry's backoff. */
+const PH_EXTRA_MS = 2000;
+
+export interface GatherOptions {
+  config: LaunchConfig;
+  env: NodeJS.ProcessEnv;
+  needs: ReadonlySet<FactName>;
+  phase: Phase;
+  nowMs: number;
+  reportPath: string | null;
+  signal: AbortSignal;
+  /** Told when each source is done, for a spinner. */
+  onProgress?: (done: string) => void;
+}
+
+export interface GatheredFacts {
+  facts: ChecklistFacts;
+  /** Redis could not be reached at all (exit 3 once the report is out). */
+  redisUnreachable: boolean;
+}
+
+export async function gatherChecklistFacts(o: GatherOptions): Promise<GatheredFacts> {
+  const { config, needs, signal } = o;
+  const t = config.thresholds;
+  const facts: ChecklistFacts = {
+    nowMs: o.nowMs,
+    phase: o.phase,
+    config,
+    revalidateSecretSet: config.site?.revalidate ? readSecret(o.env, config.site.revalidate.secretEnv) !== undefined : false,
+    reportPath: o.reportPath,
+  };
+  const progress = <T>(what: string, p: Promise<Fact<T>>, assign: (f: Fact<T>) => void) =>
+    p.then((f) => {
+      assign(f);
+      o.onProgress?.(what);
+    });
+  const tasks: Promise<void>[] = [];
+  let redisUnreachable = false;
+
+  const site = config.site;
+  const agent = site ? createHttpAgent({ connections: config.warm.concurrency, connectTimeoutMs: Math.min(t.checkTimeoutMs, 5000) }) : undefined;
+  if (site && agent) {
+    const probe = (s: AbortSignal) => ({ origin: site.origin, userAgent: site.userAgent, timeoutMs: Math.min(config.warm.timeoutMs, t.checkTimeoutMs), dispatcher: agent, signal: s });
+    if (needs.has('site')) {
+      const paths = launchPaths(config);
+      tasks.push(progress('site', gatherFact('site', t.checkTimeoutMs * t.siteSamples, signal, (s) => readSiteFacts(paths, t.siteSamples, config.warm.concurrency, probe(s))), (f) => (facts.site = f)));
+    }
+    if (needs.has('social')) tasks.push(progress('og: tags', gatherFact('landing page', t.checkTimeoutMs, signal, (s) => readSocialFacts(probe(s))), (f) => (facts.social = f)));
+    if (needs.has('tls') && site.origin.startsWith('https:')) {
+      tasks.push(progress('TLS', gatherFact('TLS', t.checkTimeoutMs, signal, (s) => readTlsFacts(site.origin, t.checkTimeoutMs, s)), (f) => (facts.tls = f)));
+    }
+  }
+
+  if (REDIS_FACTS.some((n) => needs.has(n))) {
+    tasks.push(
+      (async () => {
+        let client: RedisClient;
+        try {
+          client = await connectRedis(config.redis, 'oneshot');
+        } catch (err) {
+          redisUnreachable = err instanceof UnreachableError;
+          const cause = err instanceof Error ? err.message : String(err);
+          const down = { ok: false as const, cause, unreachable: true };
+          facts.redis = { ok: false, cause };
+          for (const n of REDIS_FACTS) if (n !== 'redis' && needs.has(n)) facts[n] = down;
+          o.onProgress?.('Redis');
+          return;
+        }
+        try {
+          const keys = createKeys(config.redis.keyPrefix);
+          const redisTasks: Promise<void>[] = [];
+          const add = <T>(name: FactName, what: string, timeoutMs: number, fn: (s: AbortSignal) => Promise<T>, assign: (f: Fact<T>) => void) => {
+            if (needs.has(name)) redisTasks.push(progress(what, gatherFact(what, timeoutMs, signal, fn), assign));
+          };
+          add('redis', 'Redis INFO', t.checkTimeoutMs, (s) => readRedisFacts(client, maskUrl(config.redis.url), s), (f) => (facts.redis = f));
+          add('streams', 'streams', t.checkTimeoutMs, () => readStreamsFacts(client, keys, config, o.nowMs), (f) => (facts.streams = f));
+          add('markers', 'warm markers', t.checkTimeoutMs, () => readMarkerFacts(client, keys, launchPaths(config)), (f) => (facts.markers = f));
+          add('counters', 'counters', t.checkTimeoutMs, () => readCounterFacts(client, keys), (f) => (facts.counters = f));
+          if (config.productHunt) {
+            const phTimeoutMs = Math.max(t.checkTimeoutMs, config.productHunt.timeoutMs + PH_EXTRA_MS);
+            add('ph', 'Product Hunt', phTimeoutMs, (s) => readPhFacts({ config, redis: client, env: o.env, cacheOnly: o.phase === 't+1', signal: s }), (f) => (facts.ph = f));
+          }
+          await Promise.all(redisTasks);
+        } finally {
+          await closeRedis(client);
+        }
+      })(),
+    );
+  }
+
+  try {
+    await Promise.all(tasks);
+  } finally {
+    await agent?.close();
+  }
+  return { facts, redisUnreachable };
+}

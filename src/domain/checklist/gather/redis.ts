@@ -1,0 +1,61 @@
+// Redis facts: one INFO (all sections) and one CONFIG GET maxmemory* per
+// master, and PING round trips sampled like `redis-cli --latency`.
+import type { Redis } from 'ioredis';
+import { scanNodes, type RedisClient } from '../../../adapters/redis.js';
+import { parseInfo } from '../../watch/snapshot.js';
+import { readOomRejections } from '../parse.js';
+import type { RedisFacts, RedisNodeFacts } from '../types.js';
+
+/** PINGs sampled for redis.latency: enough for a p99 that means something, quick on a slow link (30 × 50 ms = 1.5 s). */
+export const PING_SAMPLES = 30;
+
+function num(value: string | undefined): number {
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+async function readNodeFacts(node: Redis): Promise<RedisNodeFacts> {
+  const text = (await node.call('INFO', 'all')) as string;
+  const info = parseInfo(text);
+  let maxmemory = num(info.get('maxmemory'));
+  let policy = info.get('maxmemory_policy') ?? 'unknown';
+  let memorySource: RedisNodeFacts['memorySource'] = 'INFO';
+  try {
+    // Managed services (ElastiCache, Upstash) often disable CONFIG; INFO memory says the same.
+    const pairs = (await node.call('CONFIG', 'GET', 'maxmemory*')) as string[];
+    const config = new Map<string, string>();
+    for (let i = 0; i + 1 < pairs.length; i += 2) config.set(pairs[i]!, pairs[i + 1]!);
+    if (config.has('maxmemory')) {
+      maxmemory = num(config.get('maxmemory'));
+      policy = config.get('maxmemory-policy') ?? policy;
+      memorySource = 'CONFIG';
+    }
+  } catch {
+    // CONFIG not allowed: keep the INFO values.
+  }
+  const total = num(info.get('total_system_memory'));
+  return {
+    address: `${node.options.host ?? '?'}:${node.options.port ?? '?'}`,
+    version: info.get('redis_version') ?? '0.0.0',
+    usedMemory: num(info.get('used_memory')),
+    usedMemoryPeak: num(info.get('used_memory_peak')),
+    maxmemory,
+    policy,
+    totalSystemMemory: total > 0 ? total : null,
+    oomRejections: readOomRejections(info, /^# Errorstats/m.test(text)),
+    evictedKeys: num(info.get('evicted_keys')),
+    uptimeS: num(info.get('uptime_in_seconds')),
+    memorySource,
+  };
+}
+
+export async function readRedisFacts(client: RedisClient, maskedUrl: string, signal: AbortSignal): Promise<RedisFacts> {
+  const nodes = await Promise.all(scanNodes(client).map(readNodeFacts));
+  const pingMs: number[] = [];
+  for (let i = 0; i < PING_SAMPLES && !signal.aborted; i++) {
+    const started = performance.now();
+    await client.ping();
+    pingMs.push(performance.now() - started);
+  }
+  return { url: maskedUrl, nodes, pingMs };
+}

@@ -1,0 +1,64 @@
+// Stream facts: the day streams of a window around today and launch day (no
+// SCAN: day stream names are known), their consumer groups and dead letters.
+import type { RedisClient } from '../../../adapters/redis.js';
+import type { LaunchConfig } from '../../../config/schema.js';
+import { utcDay, type Keys } from '../../../keys.js';
+import { flatToRecord } from '../../watch/snapshot.js';
+import { DAY_MS } from '../phase.js';
+import type { GroupFacts, StreamFacts, StreamsFacts } from '../types.js';
+
+/** Days before retention still looked at, to catch day streams that trim never deleted. */
+export const EXTRA_DAYS_LOOKED_AT = 30;
+
+/** The days whose streams are looked at: retention (+30 days) back from today, and launch day ± 1. Pure. */
+export function streamWindowDays(nowMs: number, t0Ms: number | null, retentionDays: number): string[] {
+  const days = new Set<string>();
+  for (let d = -(retentionDays + EXTRA_DAYS_LOOKED_AT); d <= 1; d++) days.add(utcDay(nowMs + d * DAY_MS));
+  if (t0Ms !== null) for (let d = -1; d <= 1; d++) days.add(utcDay(t0Ms + d * DAY_MS));
+  return [...days].sort();
+}
+
+function numOrNull(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+async function readGroups(client: RedisClient, key: string): Promise<GroupFacts[]> {
+  const reply = (await client.call('XINFO', 'GROUPS', key)) as unknown[][];
+  return Promise.all(
+    reply.map(async (raw) => {
+      const g = flatToRecord(raw);
+      const name = String(g.name);
+      const pending = Number(g.pending ?? 0);
+      let oldestPendingId: string | null = null;
+      if (pending > 0) {
+        const summary = (await client.call('XPENDING', key, name)) as [number, string | null, string | null, unknown];
+        oldestPendingId = summary[1];
+      }
+      return { name, pending, lag: numOrNull(g.lag), oldestPendingId };
+    }),
+  );
+}
+
+async function readStream(client: RedisClient, key: string, day: string): Promise<StreamFacts | null> {
+  let info: Record<string, unknown>;
+  try {
+    info = flatToRecord(await client.call('XINFO', 'STREAM', key));
+  } catch (err) {
+    if (err instanceof Error && /no such key/i.test(err.message)) return null;
+    throw err;
+  }
+  const [groups, bytes] = await Promise.all([
+    Number(info.groups ?? 0) > 0 ? readGroups(client, key) : Promise.resolve([]),
+    (client.call('MEMORY', 'USAGE', key) as Promise<number | null>).catch(() => null),
+  ]);
+  return { key, day, length: Number(info.length ?? 0), entriesAdded: numOrNull(info['entries-added']), bytes: bytes ?? null, groups };
+}
+
+export async function readStreamsFacts(client: RedisClient, keys: Keys, config: LaunchConfig, nowMs: number): Promise<StreamsFacts> {
+  const t0Ms = config.launch.t0 ? Date.parse(config.launch.t0) : null;
+  const days = streamWindowDays(nowMs, t0Ms, config.streams.retentionDays);
+  const [found, deadLetters] = await Promise.all([Promise.all(days.map((day) => readStream(client, keys.engagementStream(day), day))), client.xlen(keys.deadLetters())]);
+  return { streams: found.filter((s): s is StreamFacts => s !== null), window: { from: days[0]!, to: days.at(-1)! }, deadLetters };
+}
