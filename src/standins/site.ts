@@ -86,6 +86,8 @@ export interface SiteStandIn {
   requestCount(path?: string): number;
   /** Renders done for a path (or all). */
   renderCount(path?: string): number;
+  /** Most page requests in flight at once so far (to check a client's concurrency bound). */
+  maxInFlight(): number;
   /** Forget every rendered page: the next hit of each is cold again. */
   resetCache(): void;
   stop(): Promise<void>;
@@ -127,6 +129,8 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
   const requests: SiteRequest[] = [];
   const revalidateCalls: RevalidateCall[] = [];
   let origin = '';
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   // One render per path at a time, as ISR does: concurrent first hits wait for the same render.
   const render = (path: string): Promise<void> => {
@@ -248,13 +252,17 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).then(
-      (status) => requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', status, headers: req.headers }),
-      () => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      },
-    );
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    handle(req, res)
+      .then(
+        (status) => void requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', status, headers: req.headers }),
+        () => {
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        },
+      )
+      .finally(() => inFlight--);
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -275,6 +283,7 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
     revalidateCalls,
     requestCount: (path) => (path === undefined ? [...gets.values()].reduce((a, b) => a + b, 0) : (gets.get(path) ?? 0)),
     renderCount: (path) => (path === undefined ? [...renders.values()].reduce((a, b) => a + b, 0) : (renders.get(path) ?? 0)),
+    maxInFlight: () => maxInFlight,
     resetCache: () => cache.clear(),
     stop: async () => {
       if (stopped) return;
