@@ -5,4 +5,17 @@ export { validateConfig } from './config/validate.js';
 export { configSchema, type LaunchConfig, type LaunchConfigInput } from './config/schema.js';
 export { createKeys, type Keys } from './keys.js';
 export { connectRedis, withRedis, type RedisClient } from './adapters/redis.js';
+export {
+  warm,
+  prepareWarm,
+  executeWarmPlan,
+  type WarmOptions,
+  type WarmRun,
+  type WarmResult,
+  type WarmPathResult,
+  type WarmFallback,
+} from './domain/warm/run.js';
+export { planWarm, type WarmPlan, type WarmPlanEntry } from './domain/warm/plan.js';
+export { jitterTtl, planPredictiveFactors } from './domain/warm/ttl.js';
+export { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from './standins/site.js';
 export * from './errors.js';
