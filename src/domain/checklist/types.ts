@@ -188,7 +188,7 @@ export function withFact<T>(fact: Fact<T> | undefined, expected: string, fn: (va
   if (!fact) return { status: 'skip', expected, found: 'not gathered' };
   if (fact.ok) return fn(fact.value);
   if (fact.unreachable) return { status: 'skip', expected, found: `not checked: ${fact.cause}`, hint: 'see redis.reachable' };
-  return { status: 'fail', expected, found: fact.cause };
+  return { status: 'fail', expected, found: fact.cause, hint: 'the fact behind this check could not be read: fix the cause, or raise thresholds.checkTimeoutMs for a slow dependency' };
 }
 
 /** The launch paths checks look at: warm.paths, or "/" when none are configured. */
