@@ -67,6 +67,12 @@ export interface RuleEvent {
 /**
  * The state after one event. `prev` null means no state yet: the first event
  * has no previous update, so it can never count as idle.
+ *
+ * `video` tests the confidence the user had BEFORE this event (a low-engagement
+ * user coming back after being idle). The seed tested the new confidence, and
+ * with the default weights (each at least 0.2) no second event can leave it
+ * below 0.3, so even with its clock bug fixed the branch was dead code. `pricing`
+ * is tested first and wins.
  */
 export function applyRules(prev: RuleState | null, event: RuleEvent, rules: ConversionRules): RuleState {
   const prevUnits = prev ? toUnits(prev.confidence) : 0;
@@ -75,7 +81,7 @@ export function applyRules(prev: RuleState | null, event: RuleEvent, rules: Conv
   const idleMs = prev ? event.ts - prev.lastUpdated : 0;
   let variant: Variant = prev?.variant ?? 'default';
   if (units >= rules.pricingAtUnits) variant = 'pricing';
-  else if (prev && units < rules.videoBelowUnits && idleMs > rules.idleMs) variant = 'video';
+  else if (prev && prevUnits < rules.videoBelowUnits && idleMs > rules.idleMs) variant = 'video';
   return {
     variant,
     confidence: units / CONFIDENCE_UNITS,

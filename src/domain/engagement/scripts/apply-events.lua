@@ -131,12 +131,14 @@ for i = 1, n do
   if seen then
     statuses[i] = 'd'
   else
-    local units = math.min(UNITS, (s and to_units(s.confidence) or 0) + (weights[eventType] or 0))
+    local prevUnits = s and to_units(s.confidence) or 0
+    local units = math.min(UNITS, prevUnits + (weights[eventType] or 0))
     local variant = s and s.variant or 'default'
     if units >= pricingAt then
       variant = 'pricing'
-    elseif s and units < videoBelow and (ts - s.lastUpdated) > idleMs then
-      -- idle measured against the PREVIOUS update (the seed's bug fixed)
+    elseif s and prevUnits < videoBelow and (ts - s.lastUpdated) > idleMs then
+      -- idle measured against the PREVIOUS update (the seed's bug fixed), and
+      -- the confidence before this event (see applyRules in ../rules.ts)
       variant = 'video'
     end
     local ns = s or { applied = {}, events = 0 }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { buildEntryFields, checkEntryFields, checkEvent } from './event.js';
+import { parseEventLine } from './ndjson.js';
+import { compareStreamIds, minStreamId } from './stream-id.js';
+
+const USER = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
+describe('engagement events', () => {
+  it('accepts the seed schema and names the failing field', () => {
+    expect(checkEvent({ userId: USER, eventType: 'hover', payload: { path: '/' }, timestamp: 1 }).ok).toBe(true);
+    expect(checkEvent({ userId: 'nope', eventType: 'hover', payload: {}, timestamp: 1 })).toEqual({ ok: false, reason: 'userId: expected a UUID' });
+    expect(checkEvent({ userId: USER, eventType: 'click', payload: {}, timestamp: 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^eventType: expected one of hover/) as unknown });
+    expect(checkEvent({ userId: USER, eventType: 'hover', payload: [], timestamp: 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^payload/) as unknown });
+    expect(checkEvent({ userId: USER, eventType: 'hover', payload: {}, timestamp: 'now' })).toMatchObject({ ok: false, reason: expect.stringMatching(/^timestamp/) as unknown });
+  });
+
+  it('parses NDJSON lines with a reason for each reject', () => {
+    expect(parseEventLine('{oops')).toMatchObject({ ok: false, reason: expect.stringMatching(/^not JSON/) as unknown });
+    expect(parseEventLine('[1]')).toEqual({ ok: false, reason: 'expected a JSON object' });
+    expect(parseEventLine(JSON.stringify({ userId: USER, eventType: 'scroll', payload: {}, timestamp: 5 })).ok).toBe(true);
+  });
+
+  it('writes field/value pairs and reads them back (ts in whole ms)', () => {
+    const fields = buildEntryFields({ userId: USER, eventType: 'cta_click', payload: { path: '/pricing' }, timestamp: 1234.6 });
+    expect(fields).toEqual(['userId', USER, 'eventType', 'cta_click', 'payload', '{"path":"/pricing"}', 'ts', '1235']);
+    expect(checkEntryFields(fields)).toEqual({ ok: true, entry: { userId: USER, eventType: 'cta_click', ts: 1235 } });
+  });
+
+  it.each([
+    [null, 'entry deleted from the stream before it was processed'],
+    [['eventType', 'hover'], 'missing field userId'],
+    [['userId', 'x', 'eventType', 'hover', 'payload', '{}', 'ts', '1'], 'userId: expected a UUID'],
+    [['userId', USER, 'eventType', 'tap', 'payload', '{}', 'ts', '1'], 'eventType: expected one of hover, scroll, cta_click, form_submit'],
+    [['userId', USER, 'eventType', 'hover', 'payload', '{}', 'ts', '1.5'], 'ts: expected a time in whole ms'],
+    [['userId', USER, 'eventType', 'hover', 'payload', 'null', 'ts', '1'], 'payload: expected JSON text of an object'],
+    [['userId', USER, 'eventType', 'hover', 'payload', '{bad', 'ts', '1'], 'payload: expected JSON text of an object'],
+    [['userId', USER, 'eventType', 'hover', 'ts', '1'], 'missing field payload'],
+  ])('rejects the stream entry %j: %s', (fields, reason) => {
+    expect(checkEntryFields(fields)).toEqual({ ok: false, reason });
+  });
+
+  it('compares stream IDs numerically', () => {
+    expect(compareStreamIds('9-0', '10-0')).toBeLessThan(0);
+    expect(compareStreamIds('10-2', '10-10')).toBeLessThan(0);
+    expect(minStreamId(['10-10', '10-2', '11-0'])).toBe('10-2');
+    expect(minStreamId([])).toBeNull();
+  });
+});

@@ -1,0 +1,340 @@
+/**
+ * The engagement pipeline against a real redis-server:
+ * - the Lua rules agree with the pure rules on the shared case table;
+ * - exactly-once: an entry applied twice is recognised, records below the
+ *   watermark are forgotten, counters match the states;
+ * - the library API (ingestEngagement pipelined, evaluateConversionPath);
+ * - the consumer: malformed entries written straight into the stream end in the
+ *   dead-letter stream with a reason, --max-deliveries, XAUTOCLAIM of a crashed
+ *   consumer's entries, removal of long-idle consumers;
+ * - OOM on a small maxmemory/noeviction server: bounded trim-and-retry, then a
+ *   typed error, no hang.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
+import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
+import type { LaunchConfig, LaunchConfigInput } from '../../src/config/schema.js';
+import { callApply, ensureApplyScript, evaluateConversionPath, type ApplyInput } from '../../src/domain/engagement/apply.js';
+import { runConsumer, type ConsumerOptions } from '../../src/domain/engagement/consumer.js';
+import type { EngagementEvent } from '../../src/domain/engagement/event.js';
+import { ingestEngagement, ingestEvents, InvalidEventError, StreamFullError } from '../../src/domain/engagement/ingest.js';
+import { applyRules, buildRules, confidenceBucket, type RuleState } from '../../src/domain/engagement/rules.js';
+import { createKeys, utcDay } from '../../src/keys.js';
+import { CONVERSION_CASES } from '../fixtures/conversion-cases.js';
+import { deletePrefix, makeConfig, useTestRedis } from '../helpers/redis.js';
+
+const redis = useTestRedis();
+let client: RedisClient | undefined;
+
+async function connect(input: LaunchConfigInput = {}): Promise<{ config: LaunchConfig; client: RedisClient }> {
+  const config = makeConfig(input, redis.url(), redis.prefix());
+  client = await connectRedis(config.redis);
+  await ensureApplyScript(client);
+  return { config, client };
+}
+
+afterEach(async () => {
+  if (client) await closeRedis(client);
+  client = undefined;
+});
+
+function event(userId: string, eventType: EngagementEvent['eventType'], timestamp: number, payload: Record<string, unknown> = { path: '/' }): EngagementEvent {
+  return { userId, eventType, payload, timestamp };
+}
+
+async function readState(raw: Redis, config: LaunchConfig, userId: string): Promise<Record<string, unknown> | null> {
+  const text = await raw.get(createKeys(config.redis.keyPrefix).convState(userId));
+  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+}
+
+function consumerOptions(c: RedisClient, config: LaunchConfig, over: Partial<ConsumerOptions> = {}): ConsumerOptions {
+  return {
+    client: c,
+    reader: c,
+    config,
+    consumer: 'test-consumer',
+    batch: 100,
+    blockMs: 10,
+    maxDeliveries: 5,
+    reclaimIdleMs: 60_000,
+    forgetIdleMs: 3_600_000,
+    once: true,
+    signal: new AbortController().signal,
+    ...over,
+  };
+}
+
+describe('Lua rules agree with the pure rules', () => {
+  it.each(CONVERSION_CASES)('$name', async ({ conversion, events, expect: expected }) => {
+    const { config, client: c } = await connect({ conversion });
+    const rules = buildRules(config.conversion);
+    const keys = createKeys(config.redis.keyPrefix);
+    // One call per event, as the library does...
+    const oneUser = randomUUID();
+    let pure: RuleState | null = null;
+    for (const [eventType, ts] of events) {
+      await callApply(c, [{ userId: oneUser, record: '', eventType, ts }], { keys, rules, updateCounters: true, nowMs: 1 });
+      pure = applyRules(pure, { eventType, ts }, rules);
+    }
+    // ...and all in one batch, as the consumer does.
+    const batchUser = randomUUID();
+    await callApply(
+      c,
+      events.map(([eventType, ts], i) => ({ userId: batchUser, record: `d/1-${i}`, eventType, ts })),
+      { keys, rules, updateCounters: true, nowMs: 1 },
+    );
+    expect(pure).toEqual(expected);
+    for (const userId of [oneUser, batchUser]) {
+      expect(await readState(redis.client(), config, userId)).toMatchObject(expected);
+    }
+  });
+});
+
+describe('exactly-once state updates', () => {
+  it('recognises an entry it already applied, and keeps counters equal to the states', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const rules = buildRules(config.conversion);
+    const user = randomUUID();
+    const input: ApplyInput = { userId: user, record: '2026-12-08/100-0', eventType: 'scroll', ts: 1000 };
+    const first = await callApply(c, [input], { keys, rules, updateCounters: true, nowMs: 5 });
+    const again = await callApply(c, [input, input], { keys, rules, updateCounters: true, nowMs: 6 });
+    expect(first.statuses).toBe('a');
+    expect(again.statuses).toBe('dd');
+    expect(await readState(redis.client(), config, user)).toMatchObject({ confidence: 0.3, events: 1, applied: ['2026-12-08/100-0'] });
+    expect(await redis.client().hgetall(keys.convStats())).toMatchObject({ events: '1', users: '1', 'variant:default': '1', 'hist:3': '1' });
+  });
+
+  it('forgets applied records below the watermark, keeps the rest', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const rules = buildRules(config.conversion);
+    const user = randomUUID();
+    await callApply(
+      c,
+      ['100-0', '200-0', '300-5'].map((id, i) => ({ userId: user, record: `2026-12-08/${id}`, eventType: 'hover', ts: i })),
+      { keys, rules, updateCounters: true, nowMs: 1 },
+    );
+    await callApply(c, [{ userId: user, record: '2026-12-08/400-0', eventType: 'hover', ts: 9 }], { keys, rules, watermark: '300-0', updateCounters: true, nowMs: 1 });
+    expect((await readState(redis.client(), config, user))?.applied).toEqual(['2026-12-08/300-5', '2026-12-08/400-0']);
+  });
+
+  it('moves users between variant and histogram counters as their state changes', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const rules = buildRules(config.conversion);
+    const users = Array.from({ length: 20 }, () => randomUUID());
+    const types = ['hover', 'scroll', 'cta_click', 'form_submit'] as const;
+    const inputs: ApplyInput[] = [];
+    for (let i = 0; i < 300; i++) inputs.push({ userId: users[(i * 7) % 20]!, record: `d/${i}-0`, eventType: types[(i * 13) % 4]!, ts: i * 900 });
+    for (let i = 0; i < inputs.length; i += 37) await callApply(c, inputs.slice(i, i + 37), { keys, rules, updateCounters: true, nowMs: 1 });
+    const expected: Record<string, number> = { events: 300, users: 20 };
+    for (const u of users) {
+      const s = (await readState(redis.client(), config, u))!;
+      expected[`variant:${String(s.variant)}`] = (expected[`variant:${String(s.variant)}`] ?? 0) + 1;
+      expected[`hist:${confidenceBucket(s.confidence as number)}`] = (expected[`hist:${confidenceBucket(s.confidence as number)}`] ?? 0) + 1;
+    }
+    const stats = await redis.client().hgetall(keys.convStats());
+    const nonZero = Object.fromEntries(Object.entries(stats).filter(([k, v]) => k !== 'updatedAt' && v !== '0').map(([k, v]) => [k, Number(v)]));
+    expect(nonZero).toEqual(expected);
+  });
+
+  it('replaces a corrupt state value instead of failing the batch', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const user = randomUUID();
+    await redis.client().set(keys.convState(user), '{"variant":"pricing",');
+    const reply = await callApply(c, [{ userId: user, record: 'd/1-0', eventType: 'hover', ts: 1 }], { keys, rules: buildRules(config.conversion), updateCounters: true, nowMs: 1 });
+    expect(reply.statuses).toBe('r');
+    expect(await readState(redis.client(), config, user)).toMatchObject({ variant: 'default', confidence: 0.2 });
+  });
+});
+
+describe('library API', () => {
+  it('ingestEngagement pipelines concurrent calls into today’s stream with field/value pairs', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const user = randomUUID();
+    const ids = await Promise.all(Array.from({ length: 500 }, (_, i) => ingestEngagement(event(user, 'hover', 1000 + i, { path: '/pricing' }), { redis: c, config })));
+    expect(new Set(ids).size).toBe(500);
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    expect(await redis.client().xlen(stream)).toBe(500);
+    const [[, fields]] = (await redis.client().xrange(stream, '-', '+', 'COUNT', 1)) as [string, string[]][];
+    expect(fields).toEqual(['userId', user, 'eventType', 'hover', 'payload', '{"path":"/pricing"}', 'ts', '1000']);
+  });
+
+  it('ingestEngagement rejects an invalid event with the field named', async () => {
+    const { config, client: c } = await connect();
+    const err = await ingestEngagement({ userId: 'x', eventType: 'hover', payload: {}, timestamp: 1 }, { redis: c, config }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidEventError);
+    expect((err as Error).message).toBe('invalid engagement event: userId: expected a UUID');
+  });
+
+  it('evaluateConversionPath applies the rules atomically and returns the new state', async () => {
+    const { config, client: c } = await connect();
+    const user = randomUUID();
+    const t = 1_764_500_000_000;
+    await evaluateConversionPath(user, { eventType: 'hover', payload: {}, timestamp: t }, { redis: c, config });
+    const idle = await evaluateConversionPath(user, { eventType: 'hover', payload: {}, timestamp: t + 6000 }, { redis: c, config });
+    expect(idle).toEqual({ variant: 'video', confidence: 0.4, lastUpdated: t + 6000, events: 2 });
+    // 50 concurrent events: no lost update (the seed's GET-then-SET lost them).
+    const other = randomUUID();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => evaluateConversionPath(other, { eventType: 'hover', payload: {}, timestamp: t + i }, { redis: c, config })));
+    expect(await readState(redis.client(), config, other)).toMatchObject({ events: 50, confidence: 1, variant: 'pricing' });
+  });
+});
+
+describe('consumer', () => {
+  it('applies entries, dead-letters malformed ones with a reason, and acks everything', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    const user = randomUUID();
+    await ingestEvents([event(user, 'scroll', 1), event(user, 'scroll', 2)], { redis: c, config });
+    const raw = redis.client();
+    await raw.xadd(stream, '*', 'userId', 'not-a-uuid', 'eventType', 'hover', 'payload', '{}', 'ts', '3');
+    await raw.xadd(stream, '*', 'userId', user, 'eventType', 'hover', 'payload', 'oops', 'ts', '4');
+    await raw.xadd(stream, '*', 'hello', 'world');
+    const totals = await runConsumer(consumerOptions(c, config));
+    expect(totals).toMatchObject({ processed: 2, applied: 2, deadLettered: 3 });
+    expect(await readState(raw, config, user)).toMatchObject({ variant: 'pricing', confidence: 0.6 });
+    const dead = (await raw.xrange(keys.deadLetters(), '-', '+')) as [string, string[]][];
+    const reasons = dead.map(([, f]) => f[f.indexOf('reason') + 1]);
+    expect(reasons).toEqual(['userId: expected a UUID', 'payload: expected JSON text of an object', 'missing field userId']);
+    expect(dead[2]![1]).toEqual(expect.arrayContaining(['hello', 'world', 'sourceStream', stream]) as unknown);
+    expect(await raw.hget(keys.convStats(), 'deadLettered')).toBe('3');
+    const [pending] = (await raw.xpending(stream, config.streams.group)) as [number];
+    expect(pending).toBe(0);
+  });
+
+  it('reclaims a crashed consumer’s entries with XAUTOCLAIM and applies each once', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    const users = [randomUUID(), randomUUID()];
+    await ingestEvents(
+      Array.from({ length: 40 }, (_, i) => event(users[i % 2]!, 'hover', i)),
+      { redis: c, config },
+    );
+    const raw = redis.client();
+    await raw.xgroup('CREATE', stream, config.streams.group, '0');
+    // "crashed" read 30 entries and applied the first 10 (as its script would) but acked nothing.
+    const read = (await raw.xreadgroup('GROUP', config.streams.group, 'crashed', 'COUNT', 30, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+    const day = utcDay(Date.now());
+    const rules = buildRules(config.conversion);
+    await callApply(
+      c,
+      read[0]![1].slice(0, 10).map(([id, f]) => ({ userId: f[1]!, record: `${day}/${id}`, eventType: 'hover', ts: Number(f[7]) })),
+      { keys, rules, updateCounters: true, nowMs: 1 },
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    const totals = await runConsumer(consumerOptions(c, config, { reclaimIdleMs: 20 }));
+    expect(totals).toMatchObject({ reclaimed: 30, duplicates: 10, applied: 30, processed: 40 });
+    for (const u of users) expect(await readState(raw, config, u)).toMatchObject({ events: 20, confidence: 1 });
+    const [pending] = (await raw.xpending(stream, config.streams.group)) as [number];
+    expect(pending).toBe(0);
+  });
+
+  it('dead-letters an entry delivered more than --max-deliveries times', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    await ingestEvents([event(randomUUID(), 'hover', 1)], { redis: c, config });
+    const raw = redis.client();
+    await raw.xgroup('CREATE', stream, config.streams.group, '0');
+    await raw.xreadgroup('GROUP', config.streams.group, 'test-consumer', 'STREAMS', stream, '>');
+    for (let i = 0; i < 2; i++) await raw.xreadgroup('GROUP', config.streams.group, 'test-consumer', 'STREAMS', stream, '0');
+    // Delivered 3 times; the consumer's own history read makes it 4 > 3.
+    const totals = await runConsumer(consumerOptions(c, config, { maxDeliveries: 3 }));
+    expect(totals).toMatchObject({ processed: 0, deadLettered: 1 });
+    const [[, fields]] = (await raw.xrange(keys.deadLetters(), '-', '+')) as [[string, string[]]];
+    expect(fields[fields.indexOf('reason') + 1]).toBe('delivered 4 times, more than --max-deliveries 3');
+  });
+
+  it('removes long-idle consumers that own no pending entries, keeps the others', async () => {
+    const { config, client: c } = await connect();
+    const keys = createKeys(config.redis.keyPrefix);
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    await ingestEvents([event(randomUUID(), 'hover', 1)], { redis: c, config });
+    const raw = redis.client();
+    await raw.xgroup('CREATE', stream, config.streams.group, '0');
+    await raw.xgroup('CREATECONSUMER', stream, config.streams.group, 'gone-1');
+    await raw.xgroup('CREATECONSUMER', stream, config.streams.group, 'gone-2');
+    await raw.xreadgroup('GROUP', config.streams.group, 'holding', 'STREAMS', stream, '>');
+    await new Promise((r) => setTimeout(r, 60));
+    const totals = await runConsumer(consumerOptions(c, config, { forgetIdleMs: 50 }));
+    expect(totals.removedConsumers).toBe(2);
+    const names = ((await raw.xinfo('CONSUMERS', stream, config.streams.group)) as string[][]).map((c2) => c2[1]);
+    expect(names.sort()).toEqual(['holding', 'test-consumer']);
+  });
+
+  it('stops between batches when the signal aborts', async () => {
+    const { config, client: c } = await connect();
+    const controller = new AbortController();
+    await ingestEvents(Array.from({ length: 300 }, (_, i) => event(randomUUID(), 'hover', i)), { redis: c, config });
+    const totals = await runConsumer(consumerOptions(c, config, { once: false, signal: controller.signal, onBatch: () => controller.abort() }));
+    expect(totals.processed).toBe(100);
+  });
+});
+
+describe('OOM on a small maxmemory with noeviction', () => {
+  let server: RedisServerHandle;
+  beforeAll(async () => {
+    server = await startRedisServer({ args: ['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction'] });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('trims the stream and retries a bounded number of times, then throws a typed error', async () => {
+    const config = makeConfig({ streams: { maxLen: 1_000_000 } }, server.url, 'oom:');
+    const c = await connectRedis(config.redis);
+    const raw = new Redis(server.url);
+    try {
+      const events = Array.from({ length: 200 }, (_, i) => event(randomUUID(), 'hover', i, { path: '/pricing', filler: 'x'.repeat(200) }));
+      await ingestEvents(events, { redis: c, config });
+      // Fill the rest of memory with data trimming cannot free.
+      // (Big values first, then small ones: a big command's own buffer is freed after it.)
+      for (const size of [64 * 1024, 1024, 64]) {
+        for (let i = 0; ; i++) {
+          const ok = await raw.set(`oom:filler:${size}:${i}`, 'y'.repeat(size)).catch(() => null);
+          if (ok === null) break;
+        }
+      }
+      const trims: number[] = [];
+      const started = Date.now();
+      const err = await ingestEvents(events, { redis: c, config, maxOomRetries: 3, onTrim: (t) => trims.push(t.lengthAfter) }).catch((e: unknown) => e);
+      expect(err, String(err)).toBeInstanceOf(StreamFullError);
+      expect((err as StreamFullError).message).toMatch(/out of memory: \d+ event\(s\) not added to oom:stream:engagement:\d{4}-\d{2}-\d{2} after trimming it 3 time/);
+      expect((err as StreamFullError).details.join(' ')).toContain('launchctl trim');
+      expect(trims).toHaveLength(3);
+      expect(trims[0]).toBeGreaterThan(trims[2]!);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      raw.disconnect();
+      await closeRedis(c);
+    }
+  });
+
+  it('succeeds after trimming when trimming frees enough', async () => {
+    const config = makeConfig({ streams: { maxLen: 1_000_000 } }, server.url, 'oom2:');
+    const raw = new Redis(server.url);
+    await deletePrefix(raw, 'oom');
+    const c = await connectRedis(config.redis);
+    try {
+      const trims: number[] = [];
+      let ingested = 0;
+      for (let round = 0; round < 60 && trims.length === 0; round++) {
+        const events = Array.from({ length: 200 }, (_, i) => event(randomUUID(), 'hover', i, { filler: 'x'.repeat(500) }));
+        ingested += (await ingestEvents(events, { redis: c, config, onTrim: (t) => trims.push(t.lengthAfter) })).length;
+      }
+      expect(trims.length).toBeGreaterThan(0);
+      expect(ingested).toBeGreaterThan(0);
+    } finally {
+      raw.disconnect();
+      await closeRedis(c);
+    }
+  });
+});
