@@ -18,4 +18,19 @@ export {
 export { planWarm, type WarmPlan, type WarmPlanEntry } from './domain/warm/plan.js';
 export { jitterTtl, planPredictiveFactors } from './domain/warm/ttl.js';
 export { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from './standins/site.js';
+export {
+  getPhStatus,
+  getPhLeaderboard,
+  readPhRateLimit,
+  readPhHistory,
+  DEFAULT_MAX_WAIT_MS as PH_DEFAULT_MAX_WAIT_MS,
+  type PhServiceOptions,
+  type PhStatus,
+  type PhLeaderboard,
+  type PhLeaderboardEntry,
+  type PhRateLimit,
+  type PhHistoryPoint,
+} from './domain/ph/service.js';
+export { pacificDay, type PhDay } from './domain/ph/day.js';
+export { startProductHuntStandIn, type ProductHuntStandIn, type ProductHuntStandInOptions, type PhFault } from './standins/producthunt.js';
 export * from './errors.js';
