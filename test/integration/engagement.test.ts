@@ -161,7 +161,7 @@ describe('library API', () => {
     expect(new Set(ids).size).toBe(500);
     const stream = keys.engagementStream(utcDay(Date.now()));
     expect(await redis.client().xlen(stream)).toBe(500);
-    const [[, fields]] = (await redis.client().xrange(stream, '-', '+', 'COUNT', 1)) as [string, string[]][];
+    const [[, fields]] = (await redis.client().xrange(stream, '-', '+', 'COUNT', 1)) as [[string, string[]]];
     expect(fields).toEqual(['userId', user, 'eventType', 'hover', 'payload', '{"path":"/pricing"}', 'ts', '1000']);
   });
 
