@@ -55,7 +55,7 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
       config,
       keys: createKeys(config.redis.keyPrefix),
       url: maskUrl(config.redis.url),
-      ph: createPhPanelSource({ config, redis: client, env: ctx.env, signal: ctx.signal }),
+      ph: createPhPanelSource({ config, redis: client, env: ctx.env, signal: ctx.signal, awaitRefresh: options.once }),
       timeoutMs: Math.max(DEFAULT_REFRESH_TIMEOUT_MS, intervalMs),
     });
     if (options.once) return await runOnce(ctx, collector);

@@ -19,6 +19,8 @@ export interface PhPanelOptions {
   redis: RedisClient;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Wait for a refresh the read starts (watch --once); the live view never waits. */
+  awaitRefresh?: boolean;
 }
 
 /** After a failed refresh, wait this long before asking the API again (the service's queue backs off too). */
@@ -35,8 +37,8 @@ export function createPhPanelSource(options: PhPanelOptions): PhPanelSource | nu
   let last: PhPanel | null = null;
   let history: { fetchedAt: number; votes: number[] } | null = null;
 
-  const refresh = (now: number) => {
-    if (refreshing || now < nextAttemptAt || options.signal?.aborted) return;
+  const refresh = (now: number): Promise<void> | null => {
+    if (refreshing || now < nextAttemptAt || options.signal?.aborted) return refreshing;
     refreshing = getPhStatus({ config: options.config, redis: options.redis, env: options.env, signal: options.signal, maxWaitMs: 0 })
       .then(() => {
         lastError = null;
@@ -48,6 +50,7 @@ export function createPhPanelSource(options: PhPanelOptions): PhPanelSource | nu
       .finally(() => {
         refreshing = null;
       });
+    return refreshing;
   };
 
   const readHistory = async (status: PhStatus, now: number): Promise<number[]> => {
@@ -61,17 +64,25 @@ export function createPhPanelSource(options: PhPanelOptions): PhPanelSource | nu
     }
   };
 
+  const readCache = () => getPhStatus({ config: options.config, redis: options.redis, env: options.env, cacheOnly: true, signal: options.signal });
+
   return {
     async read(now) {
       let status: PhStatus | null;
       try {
-        status = await getPhStatus({ config: options.config, redis: options.redis, env: options.env, cacheOnly: true, signal: options.signal });
+        status = await readCache();
+        if (!status || status.stale || now - status.fetchedAt > cacheTtlMs) {
+          const started = refresh(now);
+          if (started && options.awaitRefresh) {
+            await started;
+            status = await readCache();
+          }
+        }
       } catch (err) {
         // Redis itself is down: the Redis panel says so; keep the last numbers here.
         if (isConnectionError(err) && last) return last;
         return (last = { ...emptyPanel(ph.post), state: 'error', message: describePhError(err) });
       }
-      if (!status || status.stale || now - status.fetchedAt > cacheTtlMs) refresh(now);
       if (!status) {
         return (last = { ...emptyPanel(ph.post), state: lastError ? 'error' : 'unavailable', message: lastError ?? (refreshing ? 'fetching…' : 'nothing cached yet') });
       }
