@@ -1,0 +1,109 @@
+// Reads what `trim` plans from: every engagement day stream (SCAN, never KEYS;
+// every master of a cluster), its length, first and last entry, memory, and
+// its consumer groups (pending, oldest pending entry, last delivered entry,
+// lag), plus the few counts the plan needs, made on the server.
+import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
+import type { Keys } from '../../keys.js';
+import type { GroupInfo, StreamInfo } from './trim-plan.js';
+import { oldestUnackedId } from './trim-plan.js';
+import { compareStreamIds } from './stream-id.js';
+
+/** The day streams (not the dead-letter stream), sorted by day. */
+export async function findDayStreams(client: RedisClient, keys: Keys): Promise<{ key: string; day: string }[]> {
+  const found = new Map<string, string>();
+  for await (const batch of scanKeys(client, keys.engagementStreamPattern(), 1000, 'stream')) {
+    for (const key of batch) {
+      const day = keys.parseStreamDay(key);
+      if (day !== null) found.set(key, day);
+    }
+  }
+  return [...found].map(([key, day]) => ({ key, day })).sort((a, b) => a.day.localeCompare(b.day));
+}
+
+/** A flat [name, value, name, value...] reply as an object. */
+function fields(reply: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!Array.isArray(reply)) return out;
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
+  return out;
+}
+
+function entryId(entry: unknown): string | null {
+  return Array.isArray(entry) && typeof entry[0] === 'string' ? entry[0] : null;
+}
+
+function numberOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+async function readGroups(client: RedisClient, key: string): Promise<GroupInfo[]> {
+  const reply = (await client.call('XINFO', 'GROUPS', key)) as unknown[];
+  return Promise.all(
+    reply.map(async (raw) => {
+      const g = fields(raw);
+      const name = String(g.name);
+      const pending = Number(g.pending ?? 0);
+      let oldestPendingId: string | null = null;
+      if (pending > 0) {
+        const summary = (await client.call('XPENDING', key, name)) as [number, string | null, ...unknown[]];
+        oldestPendingId = summary[1] ?? null;
+      }
+      return { name, pending, oldestPendingId, lastDeliveredId: typeof g['last-delivered-id'] === 'string' ? g['last-delivered-id'] : '0-0', lag: numberOrNull(g.lag) };
+    }),
+  );
+}
+
+export interface ReadStreamOptions {
+  /** The --older-than cutoff (a MINID), when trimming by age. */
+  cutoffId?: string;
+}
+
+/** Reads one stream; null when it vanished since the SCAN. */
+export async function readStreamInfo(client: RedisClient, key: string, day: string, options: ReadStreamOptions = {}): Promise<StreamInfo | null> {
+  let info: Record<string, unknown>;
+  try {
+    info = fields(await client.call('XINFO', 'STREAM', key));
+  } catch (err) {
+    if (err instanceof Error && /no such key/i.test(err.message)) return null;
+    throw err;
+  }
+  const [groups, memoryBytes] = await Promise.all([
+    Number(info.groups ?? 0) > 0 ? readGroups(client, key) : Promise.resolve([]),
+    readMemoryUsage(client, key),
+  ]);
+  const stream: StreamInfo = {
+    key,
+    day,
+    length: Number(info.length ?? 0),
+    firstId: entryId(info['first-entry']),
+    lastId: entryId(info['last-entry']),
+    memoryBytes,
+    groups,
+    counts: { fromOldestUnacked: null, beforeCutoff: null, unackedBeforeCutoff: null },
+  };
+  const unacked = oldestUnackedId(stream);
+  const script = await countRangeScript();
+  const count = async (start: string, end: string) => Number(await client.eval(script, 1, key, start, end));
+  if (unacked !== null) stream.counts.fromOldestUnacked = await count(unacked, '+');
+  if (options.cutoffId !== undefined && stream.firstId !== null && compareStreamIds(stream.firstId, options.cutoffId) < 0) {
+    stream.counts.beforeCutoff = await count('-', `(${options.cutoffId}`);
+    if (unacked !== null && compareStreamIds(unacked, options.cutoffId) < 0) stream.counts.unackedBeforeCutoff = await count(unacked, `(${options.cutoffId}`);
+  }
+  return stream;
+}
+
+/** MEMORY USAGE in bytes, or null where the command is not allowed (some managed services). */
+export async function readMemoryUsage(client: RedisClient, key: string): Promise<number | null> {
+  try {
+    return numberOrNull(await client.call('MEMORY', 'USAGE', key));
+  } catch {
+    return null;
+  }
+}
+
+let countRange: Promise<string> | undefined;
+function countRangeScript(): Promise<string> {
+  return (countRange ??= readLua(import.meta.url, 'scripts/count-range.lua'));
+}
