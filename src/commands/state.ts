@@ -11,7 +11,7 @@ import { createKeys, type Keys } from '../keys.js';
 import { scanConversionStates, type DeepScanResult } from '../domain/state/deep-scan.js';
 import { renderCorrupt, renderSummary, renderUserState, describeCountersDrift } from '../domain/state/render.js';
 import { checkStateValue } from '../domain/state/state-value.js';
-import { buildConvStatsFields, readConversionSummary, type CountersSummary } from '../domain/state/summary.js';
+import { readConversionSummary, writeConversionCounters, type CountersSummary } from '../domain/state/summary.js';
 import { formatDuration } from '../util/duration.js';
 
 export interface StateOptions {
@@ -101,7 +101,7 @@ async function showDeep(ctx: CommandContext, redis: RedisClient, keys: Keys, con
       return result.corrupt > 0 ? 1 : 0;
     }
   }
-  if (repaired) await redis.hset(keys.convStats(), buildConvStatsFields(result, Date.now()));
+  if (repaired) await writeConversionCounters(redis, keys, result, Date.now());
   if (ctx.out.json) {
     ctx.out.printJson({
       source: 'deep',

@@ -55,3 +55,8 @@ export function buildConvStatsFields(summary: ConversionSummary, nowMs: number):
 export async function readConversionSummary(redis: RedisClient, keys: Keys): Promise<CountersSummary> {
   return parseConvStats(await redis.hgetall(keys.convStats()));
 }
+
+/** Rewrites the state fields of the counters hash from a deep scan (`--repair`). */
+export async function writeConversionCounters(redis: RedisClient, keys: Keys, summary: ConversionSummary, nowMs: number): Promise<void> {
+  await redis.hset(keys.convStats(), buildConvStatsFields(summary, nowMs));
+}
