@@ -19,7 +19,7 @@
 // events in stream order except when XAUTOCLAIM hands a crashed consumer's
 // entries to a consumer that already applied later ones (docs/consume.md).
 import type { LaunchConfig } from '../../config/schema.js';
-import type { EventType } from './event.js';
+import type { EngagementEvent, EventType } from './event.js';
 
 export const VARIANTS = ['default', 'pricing', 'video'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -94,6 +94,13 @@ export function applyRules(prev: RuleState | null, event: RuleEvent, rules: Conv
 export function replayRules(events: Iterable<RuleEvent & { userId: string }>, rules: ConversionRules): Map<string, RuleState> {
   const states = new Map<string, RuleState>();
   for (const e of events) states.set(e.userId, applyRules(states.get(e.userId) ?? null, e, rules));
+  return states;
+}
+
+/** replayRules over engagement events as ingested (timestamp rounded to whole ms, as in the stream). */
+export function replayEngagement(events: Iterable<EngagementEvent>, rules: ConversionRules): Map<string, RuleState> {
+  const states = new Map<string, RuleState>();
+  for (const e of events) states.set(e.userId, applyRules(states.get(e.userId) ?? null, { eventType: e.eventType, ts: Math.round(e.timestamp) }, rules));
   return states;
 }
 
