@@ -33,4 +33,10 @@ export {
 } from './domain/ph/service.js';
 export { pacificDay, type PhDay } from './domain/ph/day.js';
 export { startProductHuntStandIn, type ProductHuntStandIn, type ProductHuntStandInOptions, type PhFault } from './standins/producthunt.js';
+export { collectSnapshot, createWatchCollector, commandsPerRefresh, type WatchSources, type WatchCollector } from './domain/watch/collect.js';
+export { renderDashboard, renderLine, renderLineHeader, type DashboardSize, type DashboardOptions } from './domain/watch/render.js';
+export { buildWatchDocument } from './domain/watch/document.js';
+export { computeRates, type WatchRates } from './domain/watch/rates.js';
+export { createPhPanelSource, type PhPanelSource } from './domain/watch/ph-panel.js';
+export type { WatchSnapshot } from './domain/watch/snapshot.js';
 export * from './errors.js';
