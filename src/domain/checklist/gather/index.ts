@@ -76,11 +76,13 @@ export async function gatherChecklistFacts(o: GatherOptions): Promise<GatheredFa
         try {
           client = await connectRedis(config.redis, 'oneshot');
         } catch (err) {
-          redisUnreachable = err instanceof UnreachableError;
+          // A bad redis.* setting (ConfigError) is a usage problem: exit 2, not a failed check.
+          if (!(err instanceof UnreachableError)) throw err;
+          redisUnreachable = true;
           const cause = err instanceof Error ? err.message : String(err);
           const down = { ok: false as const, cause, unreachable: true };
-          facts.redis = { ok: false, cause };
-          for (const n of REDIS_FACTS) if (n !== 'redis' && needs.has(n)) facts[n] = down;
+          // redis.reachable reports the cause; the other Redis checks skip rather than fail again.
+          for (const n of REDIS_FACTS) if (needs.has(n)) facts[n] = down;
           o.onProgress?.('Redis');
           return;
         }

@@ -7,13 +7,14 @@ import { ConfigError, UnreachableError } from '../../../errors.js';
 import { getPhStatus, readPhRateLimit } from '../../ph/service.js';
 import type { PhErrorKind, PhFacts } from '../types.js';
 
-/** Sorts a service error by type and code (never by message text alone). */
+/**
+ * Sorts a service error by type and code. "No such post" is a ConfigError on
+ * the productHunt.post field (the service gives it no code), so that one is
+ * told apart by the field path its message starts with.
+ */
 export function classifyPhError(err: unknown): PhErrorKind {
-  if (err instanceof ConfigError) return 'config';
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'PH_POST_NOT_FOUND' || code === 'NOT_FOUND') return 'not-found';
-  if (code === 'PH_TOKEN_REJECTED' || code === '401' || code === 'TOKEN_REJECTED') return 'token';
-  if (err instanceof UnreachableError) return /token/i.test(err.message) ? 'token' : 'unreachable';
+  if (err instanceof ConfigError) return err.message.startsWith('productHunt.post:') ? 'not-found' : 'config';
+  if (err instanceof UnreachableError) return err.code === 'PH_TOKEN_REJECTED' ? 'token' : 'unreachable';
   return 'other';
 }
 
