@@ -88,8 +88,8 @@ export interface SiteStandIn {
   renderCount(path?: string): number;
   /** Most page requests in flight at once so far (to check a client's concurrency bound). */
   maxInFlight(): number;
-  /** Forget every rendered page: the next hit of each is cold again. */
-  resetCache(): void;
+  /** Back to the state at start: no page rendered, the `failures` knobs armed again. */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -123,7 +123,8 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
   };
   const cache = new Map<string, CachedPage>();
   const rendering = new Map<string, Promise<void>>();
-  const failuresLeft = new Map(Object.entries(options.failures ?? {}).map(([p, f]) => [p, f.times]));
+  const armFailures = () => new Map(Object.entries(options.failures ?? {}).map(([p, f]) => [p, f.times]));
+  let failuresLeft = armFailures();
   const gets = new Map<string, number>();
   const renders = new Map<string, number>();
   const requests: SiteRequest[] = [];
@@ -284,7 +285,10 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
     requestCount: (path) => (path === undefined ? [...gets.values()].reduce((a, b) => a + b, 0) : (gets.get(path) ?? 0)),
     renderCount: (path) => (path === undefined ? [...renders.values()].reduce((a, b) => a + b, 0) : (renders.get(path) ?? 0)),
     maxInFlight: () => maxInFlight,
-    resetCache: () => cache.clear(),
+    reset: () => {
+      cache.clear();
+      failuresLeft = armFailures();
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;

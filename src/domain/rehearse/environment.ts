@@ -1,0 +1,160 @@
+// The one environment every rehearsal step shares: a Redis (a throwaway
+// redis-server, or the --redis URL under a private key prefix), the stand-in
+// site, a temporary folder with the generated config, and a cleanup registry
+// that undoes all of it — on success, on error and on Ctrl-C.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeRedis, connectRedis, scanKeys, type RedisClient } from '../../adapters/redis.js';
+import { startRedisServer } from '../../adapters/redis-server.js';
+import type { LaunchConfig, LaunchConfigInput } from '../../config/schema.js';
+import { validateConfig } from '../../config/validate.js';
+import { maskUrl } from '../../config/load.js';
+import { InternalError } from '../../errors.js';
+import { escapeGlob } from '../../keys.js';
+import { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from '../../standins/site.js';
+
+/** Undo actions run last-in first-out; one failing does not stop the others. */
+export class CleanupRegistry {
+  private readonly actions: { label: string; run: () => Promise<void> | void }[] = [];
+  private done = false;
+
+  add(label: string, run: () => Promise<void> | void): void {
+    this.actions.push({ label, run });
+  }
+
+  /** Runs every action once; returns what was cleaned and what failed. */
+  async runAll(): Promise<{ cleaned: string[]; failed: string[] }> {
+    const cleaned: string[] = [];
+    const failed: string[] = [];
+    if (this.done) return { cleaned, failed };
+    this.done = true;
+    for (const a of this.actions.reverse()) {
+      try {
+        await a.run();
+        cleaned.push(a.label);
+      } catch (err) {
+        failed.push(`${a.label}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return { cleaned, failed };
+  }
+}
+
+export interface RehearsalEnv {
+  /** Temporary folder holding the generated config (removed unless --keep). */
+  dir: string;
+  configPath: string;
+  config: LaunchConfig;
+  /** Redis URL for display, password masked. */
+  redisLabel: string;
+  /** True when the rehearsal started its own redis-server. */
+  ownRedis: boolean;
+  redis: RedisClient;
+  site: SiteStandIn;
+  /** Environment for in-process verbs: holds the stand-in's revalidation secret. */
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  cleanup: CleanupRegistry;
+  /** Results steps hand to later steps (e.g. cold latency for the comparison). */
+  shared: Map<string, unknown>;
+  /** Deterministic enough for a rehearsal, injectable for tests. */
+  now(): number;
+}
+
+export interface CreateRehearsalEnvOptions {
+  /** Use this Redis instead of starting one (keys go under a private prefix, deleted after). */
+  redisUrl?: string;
+  /** Keep the temporary folder. */
+  keep?: boolean;
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  site?: SiteStandInOptions;
+  /** Launch paths the rehearsal config lists with their TTLs; the rest come from the sitemap. */
+  launchPaths?: { path: string; ttl: number }[];
+  tmpRoot?: string;
+}
+
+export const REHEARSAL_SECRET_ENV = 'LAUNCHCTL_REHEARSAL_REVALIDATE_SECRET';
+
+/**
+ * The stand-in behaves like a real ISR site: each page takes its own time to
+ * render (120-380 ms, fixed per path so runs compare), and one page answers
+ * 503 once, so the rehearsal shows a retry.
+ */
+export const REHEARSAL_SITE: SiteStandInOptions = {
+  renderMs: (path) => 120 + ([...path].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 997, 7) % 261),
+  failures: { '/changelog': { times: 1, status: 503 } },
+};
+
+const DEFAULT_LAUNCH_PATHS = [
+  { path: '/', ttl: 300 },
+  { path: '/pricing', ttl: 600 },
+  { path: '/signup', ttl: 600 },
+  { path: '/blog/launch-day', ttl: 900 },
+];
+
+/**
+ * Sets up the rehearsal environment. Whatever was started before a failure is
+ * cleaned up before the error propagates.
+ */
+export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Promise<RehearsalEnv> {
+  const cleanup = new CleanupRegistry();
+  try {
+    const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'launchctl-rehearse-'));
+    if (!options.keep) cleanup.add('temporary folder removed', () => rm(dir, { recursive: true, force: true }));
+
+    let url = options.redisUrl;
+    let keyPrefix = '';
+    if (url === undefined) {
+      const server = await startRedisServer();
+      cleanup.add('redis-server stopped', () => server.stop());
+      url = server.url;
+    } else {
+      // A shared Redis: everything the rehearsal writes lives under its own prefix.
+      keyPrefix = `rehearse:${randomBytes(4).toString('hex')}:`;
+    }
+
+    const site = await startSiteStandIn(options.site ?? REHEARSAL_SITE);
+    cleanup.add('stand-in site stopped', () => site.stop());
+
+    const input: LaunchConfigInput = {
+      launch: { name: 'Rehearsal', t0: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') },
+      redis: { url, keyPrefix },
+      site: { origin: site.origin, revalidate: { url: site.revalidateUrl, secretEnv: REHEARSAL_SECRET_ENV } },
+      warm: { paths: options.launchPaths ?? DEFAULT_LAUNCH_PATHS, sitemap: site.sitemapUrl, timeoutMs: 5000 },
+    };
+    const validated = validateConfig(input);
+    if (!validated.ok) throw new InternalError(`rehearsal config is invalid: ${validated.errors.join('; ')}`);
+    const configPath = join(dir, 'launch.config.json');
+    await writeFile(configPath, `${JSON.stringify(input, null, 2)}\n`);
+
+    const redis = await connectRedis(validated.config.redis);
+    // LIFO: the keys are deleted first, then the client closes, then the server stops.
+    cleanup.add('Redis connection closed', () => closeRedis(redis));
+    if (keyPrefix !== '') {
+      cleanup.add(`rehearsal keys under ${keyPrefix}* deleted`, async () => {
+        for await (const batch of scanKeys(redis, `${escapeGlob(keyPrefix)}*`)) await redis.unlink(...batch);
+      });
+    }
+    const env: RehearsalEnv = {
+      dir,
+      configPath,
+      config: validated.config,
+      redisLabel: maskUrl(url),
+      ownRedis: options.redisUrl === undefined,
+      redis,
+      site,
+      env: { ...(options.env ?? process.env), [REHEARSAL_SECRET_ENV]: site.revalidateSecret },
+      signal: options.signal,
+      cleanup,
+      shared: new Map(),
+      now: () => Date.now(),
+    };
+    return env;
+  } catch (err) {
+    await cleanup.runAll();
+    throw err;
+  }
+}

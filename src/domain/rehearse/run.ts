@@ -1,0 +1,39 @@
+// Runs rehearsal steps in order against one environment. A step that throws
+// ends the rehearsal with a failed section; Ctrl-C (the env's signal) stops
+// between steps. Cleanup is the caller's (it owns the environment).
+import type { RehearsalEnv } from './environment.js';
+import type { RehearsalSection, RehearsalStep } from './steps.js';
+
+export interface RehearsalOutcome {
+  ok: boolean;
+  interrupted: boolean;
+  sections: RehearsalSection[];
+}
+
+export interface RunRehearsalHooks {
+  onStepStart?(step: RehearsalStep): void;
+  onStepEnd?(section: RehearsalSection): void;
+}
+
+export async function runRehearsal(env: RehearsalEnv, steps: readonly RehearsalStep[], hooks: RunRehearsalHooks = {}): Promise<RehearsalOutcome> {
+  const sections: RehearsalSection[] = [];
+  for (const step of steps) {
+    if (env.signal.aborted) break;
+    hooks.onStepStart?.(step);
+    let section: RehearsalSection;
+    try {
+      section = await step.run(env);
+    } catch (err) {
+      // Errors of our own carry a message meant for people; anything else is summarised.
+      const message = err instanceof Error ? err.message : String(err);
+      section = { id: step.id, title: step.title, ok: false, lines: [`failed: ${message}`], data: { error: message } };
+      sections.push(section);
+      hooks.onStepEnd?.(section);
+      break;
+    }
+    sections.push(section);
+    hooks.onStepEnd?.(section);
+  }
+  const interrupted = env.signal.aborted;
+  return { ok: !interrupted && sections.length === steps.length && sections.every((s) => s.ok), interrupted, sections };
+}

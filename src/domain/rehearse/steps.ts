@@ -1,0 +1,252 @@
+// The rehearsal's steps. Each takes the shared environment and returns one
+// report section (human lines + data for --json). Later verbs join the
+// rehearsal by adding a step to REHEARSAL_STEPS (engagement traffic through
+// ingest/consume, Product Hunt polling...).
+import { createHttpAgent, describeHttpError, httpRequest } from '../../adapters/http.js';
+import { createKeys, utcDay } from '../../keys.js';
+import { percentile } from '../../util/stats.js';
+import { readCacheStatus } from '../warm/response.js';
+import { warm } from '../warm/run.js';
+import type { RehearsalEnv } from './environment.js';
+
+export interface RehearsalSection {
+  id: string;
+  title: string;
+  ok: boolean;
+  /** Human lines, printed under the title. */
+  lines: string[];
+  /** The same facts for --json. */
+  data: Record<string, unknown>;
+}
+
+export interface RehearsalStep {
+  id: string;
+  title: string;
+  run(env: RehearsalEnv): Promise<RehearsalSection>;
+}
+
+export interface RehearsalSettings {
+  /** Simulated users whose engagement history --predictive reads. */
+  users: number;
+  /** GETs of each path when measuring warm latency. */
+  warmRounds: number;
+}
+
+/** mulberry32: a small seeded PRNG, so two rehearsals simulate the same crowd. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How launch-day visitors spread over the pages: a few hot pages, a long tail. */
+const PAGE_POPULARITY: Record<string, number> = { '/pricing': 30, '/': 22, '/signup': 12, '/blog/launch-day': 10, '/features': 8, '/docs': 4 };
+const EVENT_TYPES = ['hover', 'scroll', 'scroll', 'hover', 'cta_click', 'form_submit'] as const;
+
+function pickWeighted(paths: string[], random: () => number): string {
+  const weights = paths.map((p) => PAGE_POPULARITY[p] ?? 1);
+  let r = random() * weights.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < paths.length; i++) {
+    r -= weights[i]!;
+    if (r < 0) return paths[i]!;
+  }
+  return paths[paths.length - 1]!;
+}
+
+function uuidFrom(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[Math.floor(random() * 4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Writes engagement events (the contract's stream fields) so --predictive has history to read. */
+export function engagementHistoryStep(settings: RehearsalSettings): RehearsalStep {
+  return {
+    id: 'engagement-history',
+    title: 'engagement history',
+    async run(env) {
+      const random = seededRandom(20261208);
+      const keys = createKeys(env.config.redis.keyPrefix);
+      const now = env.now();
+      const stream = keys.engagementStream(utcDay(now));
+      const perPath = new Map<string, number>();
+      const BATCH = 1000;
+      let pipeline = env.redis.pipeline();
+      let queued = 0;
+      let events = 0;
+      for (let u = 0; u < settings.users && !env.signal.aborted; u++) {
+        const userId = uuidFrom(random);
+        const n = 1 + Math.floor(random() * 3);
+        for (let i = 0; i < n; i++) {
+          const path = pickWeighted(env.site.paths, random);
+          const eventType = EVENT_TYPES[Math.floor(random() * EVENT_TYPES.length)]!;
+          const ts = now - Math.floor(random() * 50 * 60_000);
+          pipeline.xadd(stream, '*', 'userId', userId, 'eventType', eventType, 'payload', JSON.stringify({ path }), 'ts', String(ts));
+          perPath.set(path, (perPath.get(path) ?? 0) + 1);
+          events++;
+          if (++queued >= BATCH) {
+            await pipeline.exec();
+            pipeline = env.redis.pipeline();
+            queued = 0;
+          }
+        }
+      }
+      if (queued > 0) await pipeline.exec();
+      const top = [...perPath].sort((a, b) => b[1] - a[1]).slice(0, 3);
+      return {
+        id: this.id,
+        title: this.title,
+        ok: true,
+        lines: [`${settings.users} simulated users, ${events} events in ${stream}`, `busiest pages: ${top.map(([p, n]) => `${p} (${n})`).join(', ')}`],
+        data: { users: settings.users, events, stream, perPath: Object.fromEntries(perPath) },
+      };
+    },
+  };
+}
+
+export interface LatencySample {
+  path: string;
+  status: number | null;
+  latencyMs: number | null;
+  cacheStatus: string | null;
+  error: string | null;
+}
+
+export interface LatencyStats {
+  requests: number;
+  p50: number | null;
+  p95: number | null;
+  /** Responses per cache status ("HIT": 12, "MISS": 4). */
+  cache: Record<string, number>;
+  errors: number;
+}
+
+export function summarizeLatency(samples: readonly LatencySample[]): LatencyStats {
+  const latencies = samples.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs]));
+  const cache: Record<string, number> = {};
+  for (const s of samples) if (s.cacheStatus) cache[s.cacheStatus] = (cache[s.cacheStatus] ?? 0) + 1;
+  return {
+    requests: samples.length,
+    p50: latencies.length ? Math.round(percentile(latencies, 50) * 10) / 10 : null,
+    p95: latencies.length ? Math.round(percentile(latencies, 95) * 10) / 10 : null,
+    cache,
+    errors: samples.filter((s) => s.error !== null || (s.status ?? 0) >= 400).length,
+  };
+}
+
+const MEASURE_CONCURRENCY = 4;
+
+/** GETs each path `rounds` times, like visitors would (a few at a time), recording latency and cache status. */
+export async function measurePaths(origin: string, paths: readonly string[], rounds: number, signal?: AbortSignal): Promise<LatencySample[]> {
+  const agent = createHttpAgent({ connections: MEASURE_CONCURRENCY });
+  const queue = Array.from({ length: rounds }, () => paths).flat();
+  const samples: LatencySample[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length && !signal?.aborted) {
+      const path = queue[next++]!;
+      try {
+        const res = await httpRequest(`${origin}${path}`, { timeoutMs: 10_000, dispatcher: agent });
+        samples.push({ path, status: res.status, latencyMs: res.latencyMs, cacheStatus: readCacheStatus(res.headers).status, error: null });
+      } catch (err) {
+        samples.push({ path, status: null, latencyMs: null, cacheStatus: null, error: describeHttpError(err) });
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: MEASURE_CONCURRENCY }, worker));
+  } finally {
+    await agent.close();
+  }
+  return samples;
+}
+
+const fmt = (ms: number | null) => (ms === null ? '-' : ms < 10 ? `${ms.toFixed(1)}ms` : `${Math.round(ms)}ms`);
+const cacheLine = (c: Record<string, number>) =>
+  Object.entries(c)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'no cache header';
+
+/**
+ * First visitors on an unwarmed site; then the stand-in is reset so warm starts
+ * from the same cold state. Errors here are what visitors would have seen, a
+ * finding rather than a failure of the rehearsal.
+ */
+export const coldLatencyStep: RehearsalStep = {
+  id: 'cold-latency',
+  title: 'cold latency (first visitors, nothing warmed)',
+  async run(env) {
+    const samples = await measurePaths(env.site.origin, env.site.paths, 1, env.signal);
+    env.site.reset();
+    const stats = summarizeLatency(samples);
+    env.shared.set('cold-latency', stats);
+    return {
+      id: this.id,
+      title: this.title,
+      ok: true,
+      lines: [
+        `${stats.requests} paths · p50 ${fmt(stats.p50)} p95 ${fmt(stats.p95)} · ${cacheLine(stats.cache)}${stats.errors > 0 ? ` · ${stats.errors} error${stats.errors === 1 ? '' : 's'} (${samples.filter((x) => x.error !== null || (x.status ?? 0) >= 400).map((x) => `${x.path} ${x.error ?? x.status}`).join(', ')})` : ''}`,
+      ],
+      data: { ...stats },
+    };
+  },
+};
+
+/** `warm --predictive` in-process, through the same library function the CLI uses. */
+export const warmStep: RehearsalStep = {
+  id: 'warm',
+  title: 'warm --predictive',
+  async run(env) {
+    const { plan, result } = await warm({ config: env.config, redis: env.redis, env: env.env, predictive: true, signal: env.signal });
+    const r = result!;
+    const retried = r.paths.filter((p) => p.attempts > 1);
+    const byFactor = new Map<number, string[]>();
+    for (const p of r.paths) byFactor.set(p.factor, [...(byFactor.get(p.factor) ?? []), p.path]);
+    const factors = [...byFactor]
+      .sort((a, b) => b[0] - a[0])
+      .map(([f, ps]) => `×${f} ${ps.length > 4 ? `${ps.length} paths` : ps.join(' ')}`)
+      .join(' · ');
+    const lines = [
+      `${r.warmed} warmed, ${r.skipped} skipped, ${r.failed} failed of ${r.total} · success ${(r.successRate * 100).toFixed(1)}% (threshold ${(r.threshold * 100).toFixed(0)}%) · p50 ${fmt(r.latency.p50)} p95 ${fmt(r.latency.p95)}`,
+      `paths: ${plan.entries.filter((e) => e.source === 'config').length} from the config, ${plan.entries.filter((e) => e.source === 'sitemap').length} from the sitemap`,
+      `predictive: ${r.predictive?.sampled ?? 0} events read; TTL factors ${factors}`,
+    ];
+    if (retried.length > 0) lines.push(`retried: ${retried.map((p) => `${p.path} (${p.attempts} attempts, ${p.result})`).join(', ')}`);
+    if (r.fallback) lines.push(`revalidation fallback: ${r.fallback.paths.length} paths → ${r.fallback.status ?? r.fallback.error}`);
+    env.shared.set('warm', r);
+    return {
+      id: this.id,
+      title: this.title,
+      ok: r.passed,
+      lines,
+      data: { total: r.total, warmed: r.warmed, skipped: r.skipped, failed: r.failed, successRate: r.successRate, latency: r.latency, predictive: r.predictive, fallback: r.fallback, paths: r.paths },
+    };
+  },
+};
+
+export function warmLatencyStep(settings: RehearsalSettings): RehearsalStep {
+  return {
+    id: 'warm-latency',
+    title: 'warm latency (visitors after the warm-up)',
+    async run(env) {
+      const samples = await measurePaths(env.site.origin, env.site.paths, settings.warmRounds, env.signal);
+      const stats = summarizeLatency(samples);
+      const cold = env.shared.get('cold-latency') as LatencyStats | undefined;
+      const lines = [`${stats.requests} requests · p50 ${fmt(stats.p50)} p95 ${fmt(stats.p95)} · ${cacheLine(stats.cache)}`];
+      let speedup: number | null = null;
+      if (cold?.p95 && stats.p95) {
+        speedup = Math.round((cold.p95 / stats.p95) * 10) / 10;
+        lines.push(`cold → warm: p50 ${fmt(cold.p50)} → ${fmt(stats.p50)}, p95 ${fmt(cold.p95)} → ${fmt(stats.p95)} (${speedup}× faster at p95)`);
+      }
+      return { id: this.id, title: this.title, ok: stats.errors === 0, lines, data: { ...stats, speedupP95: speedup } };
+    },
+  };
+}
+
+/** The rehearsal, in order. Add a step here to bring another verb into it. */
+export function rehearsalSteps(settings: RehearsalSettings): RehearsalStep[] {
+  return [engagementHistoryStep(settings), coldLatencyStep, warmStep, warmLatencyStep(settings)];
+}
