@@ -1,0 +1,129 @@
+// End to end: `launchctl rehearse` as a process (CI cleared): it passes on a
+// machine with nothing set up, its report is sane, and it leaves no
+// redis-server, no listening site and no temporary folder behind — also when
+// interrupted with Ctrl-C.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { BIN, runCli } from '../helpers/cli.js';
+import { sharedRedisUrl } from '../helpers/redis.js';
+
+/** True when something accepts connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const portOf = (url: string) => Number(new URL(url).port);
+
+interface RehearsalDoc {
+  version: number;
+  ok: boolean;
+  environment: { redis: string; ownRedis: boolean; site: string };
+  sections: { id: string; ok: boolean; data: Record<string, unknown> }[];
+  cleanup: { cleaned: string[]; failed: string[] };
+}
+
+describe('launchctl rehearse (built CLI)', () => {
+  let tmp: string;
+  beforeAll(async () => {
+    // A private TMPDIR: every folder the rehearsal makes must be gone from it afterwards.
+    tmp = await mkdtemp(join(tmpdir(), 'launchctl-rehearse-e2e-'));
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('passes with nothing set up, reports cold vs warm, and cleans up everything', async () => {
+    const r = await runCli(['rehearse', '--json', '--users', '500'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as RehearsalDoc;
+    expect(doc).toMatchObject({ version: 1, ok: true, environment: { ownRedis: true } });
+    expect(doc.sections.map((s) => s.id)).toEqual(['engagement-history', 'cold-latency', 'warm', 'warm-latency']);
+    const section = (id: string) => doc.sections.find((s) => s.id === id)!.data;
+    const cold = section('cold-latency') as { p50: number; p95: number; cache: Record<string, number> };
+    const warmLatency = section('warm-latency') as { requests: number; p50: number; p95: number; cache: Record<string, number>; errors: number };
+    const warm = section('warm') as { warmed: number; failed: number; paths: { factor: number }[] };
+    expect(cold.cache.MISS).toBeGreaterThan(10);
+    // After the warm-up every visitor gets a cache hit.
+    expect(warmLatency.cache).toEqual({ HIT: warmLatency.requests });
+    expect(warmLatency.errors).toBe(0);
+    // The stand-in renders for 120 ms or more on a miss; a hit is served from memory.
+    expect(cold.p50).toBeGreaterThanOrEqual(100);
+    expect(warmLatency.p50).toBeLessThan(cold.p50);
+    expect(warm.failed).toBe(0);
+    expect(warm.warmed).toBeGreaterThan(10);
+    expect(Math.max(...warm.paths.map((p) => p.factor))).toBeGreaterThan(1.5);
+
+    expect(doc.cleanup.failed).toEqual([]);
+    expect(await listening(portOf(doc.environment.redis))).toBe(false);
+    expect(await listening(portOf(doc.environment.site))).toBe(false);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('prints a readable report without --json', async () => {
+    const r = await runCli(['rehearse', '--users', '200'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^✓ warm --predictive$/m);
+    expect(r.stdout).toMatch(/cold → warm: p50 \S+ → \S+, p95 \S+ → \S+/);
+    expect(r.stdout).toMatch(/^rehearsal passed in /m);
+    expect(r.stdout).toContain('cleaned up: ');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout + r.stderr).not.toMatch(/\x1b\[/);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('with --redis uses that Redis under a private prefix and deletes its keys after', async () => {
+    const client = new Redis(sharedRedisUrl());
+    try {
+      const r = await runCli(['--redis', sharedRedisUrl(), 'rehearse', '--json', '--users', '100'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as RehearsalDoc;
+      expect(doc.environment.ownRedis).toBe(false);
+      expect(doc.cleanup.cleaned.join(' ')).toMatch(/rehearsal keys under rehearse:[0-9a-f]+:\* deleted/);
+      const [, left] = await client.scan('0', 'MATCH', 'rehearse:*', 'COUNT', 10_000);
+      expect(left).toEqual([]);
+      expect(await listening(portOf(sharedRedisUrl()))).toBe(true);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('Ctrl-C mid-rehearsal exits 130 and still stops redis-server and the site', async () => {
+    const child = spawn(process.execPath, [BIN, 'rehearse', '--users', '150000'], {
+      env: { ...process.env, CI: undefined, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // Interrupt once the environment is up (the header names both ports).
+    const header = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no header: ${stdout}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /redis-server (redis:\/\/\S+) · stand-in site (http:\/\/\S+)/.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[0]);
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(130);
+    const [, redisUrl, siteUrl] = /(redis:\/\/\S+) · stand-in site (http:\/\/\S+)/.exec(header)!;
+    expect(await listening(portOf(redisUrl!))).toBe(false);
+    expect(await listening(portOf(siteUrl!))).toBe(false);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+});
