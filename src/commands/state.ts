@@ -37,11 +37,11 @@ export async function stateCommand(ctx: CommandContext, userId: string | undefin
 
 /** Bad flag combinations are usage errors before anything connects. */
 export function checkStateFlags(userId: string | undefined, options: StateOptions): void {
+  if (options.deep && !options.summary) throw new UsageError('--deep works with --summary (launchctl state --summary --deep)');
+  if (options.repair && !options.deep) throw new UsageError('--repair works with --deep (launchctl state --summary --deep --repair)');
   if (userId !== undefined && options.summary) throw new UsageError('give either a userId or --summary, not both');
   if (userId === undefined && !options.summary) throw new UsageError('state: give a userId (launchctl state <userId>) or --summary');
   if (userId !== undefined && userId.trim() === '') throw new UsageError('userId: expected a user id, received an empty string');
-  if (options.deep && !options.summary) throw new UsageError('--deep works with --summary (launchctl state --summary --deep)');
-  if (options.repair && !options.deep) throw new UsageError('--repair works with --deep (launchctl state --summary --deep --repair)');
 }
 
 async function showUser(ctx: CommandContext, redis: RedisClient, keys: Keys, userId: string): Promise<number> {

@@ -71,7 +71,9 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
 function reportHeld(ctx: CommandContext, plans: readonly StreamTrimPlan[]): void {
   for (const p of plans.filter((x) => x.held)) {
     const groups = p.groups.map((g) => `${g.name}: ${g.pending} pending, lag ${g.lag ?? 'unknown'}`).join('; ');
-    ctx.out.warn(`${p.key}: kept ${p.unackedAtRisk} entries from the oldest one not acked (${p.oldestUnackedId}) by its consumer groups (${groups}); run consume to finish them, or --force to drop them`);
+    ctx.out.warn(
+      `${p.key}: held back: the trim would drop ${p.unackedAtRisk} entries not yet acked by every consumer group (from ${p.oldestUnackedId} on; ${groups}); run consume to finish them, or --force to drop them`,
+    );
   }
 }
 
