@@ -75,7 +75,7 @@ describe('launchctl checklist', () => {
     expect(lenient.code).toBe(0);
     expect(lenient.stdout).toMatch(/^WARN {2}streams\.group: Consumer group keeping up$/m);
     expect(lenient.stdout).toMatch(/^::warning title=checklist t-1 streams\.group::/m);
-    expect(lenient.stdout).not.toMatch(/\x1b\[/);
+    expect(lenient.stdout).not.toContain('\u001b[');
     expect(lenient.stdout).toContain('✓ checklist t-1 passed: 4 passed, 1 warning, 0 failed, 0 skipped');
     const strict = await runCli(['-c', config, 'checklist', 't-1', '--only', `${PASSING},streams.group`, '--strict']);
     expect(strict.code).toBe(1);
