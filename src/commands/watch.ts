@@ -48,7 +48,10 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
   if (intervalMs < MIN_INTERVAL_MS) throw new UsageError(`--interval: expected at least ${MIN_INTERVAL_MS}ms, received "${options.interval}"`);
   const { config } = await loadContextConfig(ctx);
   // Fails fast (exit 3) when Redis is down at start; after that, outages are shown and waited out.
-  const client = await connectRedis(config.redis, 'patient');
+  let lastClientError: unknown;
+  const client = await connectRedis(config.redis, 'patient', (err) => {
+    lastClientError = err;
+  });
   try {
     const collector = createWatchCollector({
       client,
@@ -57,6 +60,7 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
       url: maskUrl(config.redis.url),
       ph: createPhPanelSource({ config, redis: client, env: ctx.env, signal: ctx.signal, awaitRefresh: options.once }),
       timeoutMs: Math.max(DEFAULT_REFRESH_TIMEOUT_MS, intervalMs),
+      lastClientError: () => lastClientError,
     });
     if (options.once) return await runOnce(ctx, collector);
     if (ctx.globals.json) return await runJson(ctx, collector, intervalMs);

@@ -6,7 +6,7 @@
  * - Redis killed and restarted under a running `watch --json`: it says
  *   "reconnecting", keeps printing JSON lines and recovers by itself;
  * - on a real pseudo-terminal (tmux): it draws on the alternate screen, `p`
- *   pauses, `q` quits and the terminal is restored.
+ *   pauses, a resize redraws, `q` quits and the terminal is restored.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -89,7 +89,7 @@ const jsonLines = (text: string) =>
   text
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { redis: { connected: boolean }; ts: number });
+    .map((l) => JSON.parse(l) as { redis: { connected: boolean; error?: string }; ts: number; streams: unknown });
 
 describe('watch --once --json', () => {
   const redis = useTestRedis();
@@ -191,6 +191,9 @@ describe('watch --json across a Redis restart', () => {
     await server.stop();
     await cli.until('a reconnecting line', () => lines().some((l) => !l.redis.connected));
     expect(cli.stderr()).toContain('reconnecting');
+    const down = lines().find((l) => !l.redis.connected)!;
+    expect(down.redis.error).toMatch(/ECONNREFUSED|ECONNRESET|connection lost/);
+    expect(down.streams).toBeNull();
 
     server = await startRedisServer({ port });
     const downAt = lines().length;
@@ -225,7 +228,7 @@ describe.skipIf(!hasTmux)('watch on a pseudo-terminal (tmux)', () => {
     }
   }
 
-  it('draws on the alternate screen, p pauses, q quits and restores the terminal', async () => {
+  it('draws on the alternate screen, redraws on resize, p pauses, q quits and restores the terminal', async () => {
     const config = await writeConfig('tty.json', redis.url(), redis.prefix());
     const env: Record<string, string | undefined> = { ...process.env, CI: undefined, NO_COLOR: undefined, REDIS_URL: undefined, LAUNCHCTL_CONFIG: undefined, TERM: 'xterm-256color' };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
@@ -237,6 +240,11 @@ describe.skipIf(!hasTmux)('watch on a pseudo-terminal (tmux)', () => {
     expect(pane).toContain('launchctl watch · Acme');
     expect(pane).toContain('WARM 0/2 markers alive');
     expect(tmux('display', '-p', '-t', 'watch', '#{alternate_on}').stdout.trim()).toBe('1');
+
+    // A resize redraws at once at the new size: the footer moves to the new last row.
+    tmux('resize-window', '-t', 'watch', '-x', '80', '-y', '24');
+    const resized = await paneUntil('the redraw at 80×24', (p) => p.split('\n')[23]?.includes('q quit') === true);
+    expect(resized.split('\n')[1]).toMatch(/^─{39}┬─{40}$/);
 
     tmux('send-keys', '-t', 'watch', 'p');
     await paneUntil('PAUSED', (p) => p.includes('PAUSED'));

@@ -9,6 +9,7 @@
 import { Cluster } from 'ioredis';
 import type { LaunchConfig } from '../../config/schema.js';
 import { describeConnectError, isConnectionError, type RedisClient } from '../../adapters/redis.js';
+import { errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
 import { parseConvStats } from '../state/summary.js';
 import { readLaunchInfo } from './clock.js';
@@ -37,6 +38,8 @@ export interface WatchSources {
   now?: () => number;
   /** A refresh that takes longer counts as an outage and forces a reconnect. */
   timeoutMs?: number;
+  /** The client's latest `error` event: names the cause (ECONNREFUSED) when a command only says "not writeable". */
+  lastClientError?: () => unknown;
 }
 
 export const DEFAULT_REFRESH_TIMEOUT_MS = 5000;
@@ -100,7 +103,7 @@ export async function collectSnapshot(sources: WatchSources, outageSince: number
     const connection: ConnectionState = {
       state: 'reconnecting',
       url: sources.url,
-      error: err instanceof RefreshTimeout ? `no answer within ${err.ms} ms` : describeConnectError(err),
+      error: err instanceof RefreshTimeout ? `no answer within ${err.ms} ms` : describeOutage(err, sources.lastClientError?.()),
       since: outageSince ?? ts,
     };
     return { ts, launch, connection, redis: null, streams: null, conversion: null, warm: null, productHunt: await phPromise, notes: [] };
@@ -189,6 +192,13 @@ async function readRaw(sources: WatchSources, streamKey: string): Promise<RawRep
   const [info, streamInfo, groups, deadLen, counters, ...pttls] = results;
   if (!info || info[0]) throw info?.[0] ?? new Error('INFO: no reply');
   return { pingMs: [pingMs], infos: [String(info[1])], streamInfo: streamInfo!, groups: groups!, deadLen: deadLen!, counters: counters!, pttls };
+}
+
+/** While disconnected, ioredis fails commands with "Stream isn't writeable…"; the cause is in its last error event. */
+function describeOutage(err: unknown, lastClientError: unknown): string {
+  if (errorCode(err)) return describeConnectError(err);
+  if (lastClientError && errorCode(lastClientError)) return describeConnectError(lastClientError);
+  return 'connection lost';
 }
 
 async function timePing(node: { ping(): Promise<string> }): Promise<number> {
