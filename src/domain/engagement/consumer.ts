@@ -157,19 +157,34 @@ class ConsumerWorker {
     // Own history first (a restart under the same name), then others' stale
     // work, then new entries: one user's entries stay in stream order.
     let drainOwn = true;
-    while (!this.o.signal.aborted) {
+    // The next XREADGROUP (on the reader connection) runs while the current batch
+    // is applied (on the command connection): the client parses one batch while
+    // the server applies the other. Batches are still applied one after another.
+    let prefetch: Promise<Delivered[]> | null = null;
+    while (!this.o.signal.aborted || prefetch) {
       try {
         if (drainOwn) {
           await this.drainOwnPending();
           drainOwn = false;
         }
         const nowMs = this.now();
-        if (nowMs - this.lastDiscoverAt >= DISCOVER_EVERY_MS || utcDay(nowMs) !== this.discoveredDay) await this.discover();
-        if (nowMs - this.lastReclaimAt >= Math.min(this.o.reclaimIdleMs, DISCOVER_EVERY_MS)) await this.reclaim();
-        const entries = await this.readNew();
-        if (entries.length > 0) await this.process(entries);
-        else if (this.o.once) break;
+        if (!this.o.signal.aborted) {
+          if (nowMs - this.lastDiscoverAt >= DISCOVER_EVERY_MS || utcDay(nowMs) !== this.discoveredDay) await this.discover();
+          if (nowMs - this.lastReclaimAt >= Math.min(this.o.reclaimIdleMs, DISCOVER_EVERY_MS)) await this.reclaim();
+        }
+        const entries = await (prefetch ?? this.readNew());
+        prefetch = null;
+        if (entries.length === 0) {
+          if (this.o.once) break;
+          continue;
+        }
+        // After a signal, the batch in flight is finished but no new one is read.
+        if (!this.o.signal.aborted) prefetch = this.readNew();
+        await this.process(entries);
       } catch (err) {
+        // A prefetched batch stays pending for this consumer: the history drain re-reads it.
+        if (prefetch) await prefetch.catch(() => undefined);
+        prefetch = null;
         if (this.o.once) throw err;
         this.o.onWarn?.(`batch failed, retrying in ${RETRY_AFTER_ERROR_MS} ms (its entries stay pending): ${err instanceof Error ? err.message : String(err)}`);
         drainOwn = true;

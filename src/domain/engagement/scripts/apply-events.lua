@@ -38,7 +38,8 @@ local weights = {
 local pricingAt = tonumber(ARGV[5])
 local videoBelow = tonumber(ARGV[6])
 local idleMs = tonumber(ARGV[7])
-local ttl = tonumber(ARGV[8])
+-- Passed to SET as given: converting a Lua number back to a string costs more than the SET.
+local ttl = ARGV[8]
 local wmMs, wmSeq = string.match(ARGV[9], '^(%d+)-(%d+)$')
 wmMs = tonumber(wmMs) or 0
 wmSeq = tonumber(wmSeq) or 0
@@ -87,8 +88,14 @@ local function load(key)
 end
 
 local function encode(s)
-  -- cjson writes an empty table as {}: leave the field out instead.
   local applied = s.applied
+  if #applied > maxApplied then
+    local kept = {}
+    for i = #applied - maxApplied + 1, #applied do kept[#kept + 1] = applied[i] end
+    applied = kept
+    s.applied = kept
+  end
+  -- cjson writes an empty table as {}: leave the field out instead.
   if #applied == 0 then s.applied = nil end
   local text = cjson.encode(s)
   s.applied = applied
@@ -110,25 +117,25 @@ for i = 1, n do
   local c = cache[key]
   if not c then
     local s, corrupt = load(key)
-    c = { s = s, corrupt = corrupt }
+    c = { s = s, corrupt = corrupt, seen = {} }
     if s then
       c.v0 = s.variant
       c.b0 = bucket(to_units(s.confidence))
+      -- Once per key and call: forget records below the watermark, index the rest.
+      local kept = {}
+      for _, r in ipairs(s.applied) do
+        if not below_watermark(r) then
+          kept[#kept + 1] = r
+          c.seen[r] = true
+        end
+      end
+      s.applied = kept
     end
     cache[key] = c
     order[#order + 1] = key
   end
   local s = c.s
-  local seen = false
-  if record ~= '' and s then
-    for _, r in ipairs(s.applied) do
-      if r == record then
-        seen = true
-        break
-      end
-    end
-  end
-  if seen then
+  if record ~= '' and c.seen[record] then
     statuses[i] = 'd'
   else
     local prevUnits = s and to_units(s.confidence) or 0
@@ -147,13 +154,8 @@ for i = 1, n do
     ns.lastUpdated = s and math.max(s.lastUpdated, ts) or ts
     ns.events = ns.events + 1
     if record ~= '' then
-      local kept = {}
-      for _, r in ipairs(ns.applied) do
-        if not below_watermark(r) then kept[#kept + 1] = r end
-      end
-      kept[#kept + 1] = record
-      while #kept > maxApplied do table.remove(kept, 1) end
-      ns.applied = kept
+      ns.applied[#ns.applied + 1] = record
+      c.seen[record] = true
     end
     c.s = ns
     c.dirty = true
@@ -200,7 +202,7 @@ for _, field in ipairs(deltaOrder) do
   if d ~= 0 then
     flat[#flat + 1] = field
     flat[#flat + 1] = d
-    if updateCounters then redis.call('HINCRBY', KEYS[1], field, d) end
+    if updateCounters then redis.call('HINCRBY', KEYS[1], field, tostring(d)) end
   end
 end
 if updateCounters and appliedCount > 0 then redis.call('HSET', KEYS[1], 'updatedAt', nowMs) end
