@@ -275,7 +275,11 @@ describe('consumer', () => {
     const controller = new AbortController();
     await ingestEvents(Array.from({ length: 300 }, (_, i) => event(randomUUID(), 'hover', i)), { redis: c, config });
     const totals = await runConsumer(consumerOptions(c, config, { once: false, signal: controller.signal, onBatch: () => controller.abort() }));
-    expect(totals.processed).toBe(100);
+    // The batch being applied and the one already read (in flight) are finished and acked; no third is read.
+    expect(totals.processed).toBe(200);
+    const stream = createKeys(config.redis.keyPrefix).engagementStream(utcDay(Date.now()));
+    const [pending] = (await redis.client().xpending(stream, config.streams.group)) as [number];
+    expect(pending).toBe(0);
   });
 });
 
