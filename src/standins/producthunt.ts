@@ -170,9 +170,10 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
     'x-rate-limit-reset': String(Math.max(0, Math.ceil((windowResetAt - at) / 1000))),
   });
 
-  const answerGraphql = (req: IncomingMessage, res: ServerResponse, body: string, at: number) => {
-    const record = (status: number, kind: string) => log.push({ at, path: req.url ?? '', status, kind });
-    const fault = faults.shift();
+  const answerGraphql = (req: IncomingMessage, res: ServerResponse, body: string, at: number, entry: PhStandInRequest) => {
+    const record = (status: number, kind: string) => Object.assign(entry, { status, kind });
+    // A 'slow' fault is taken when a request arrives; the others when it is answered.
+    const fault = faults[0] && faults[0].kind !== 'slow' ? faults.shift() : undefined;
     if (fault?.kind === '503') {
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('Service Unavailable');
@@ -254,7 +255,7 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
     return record(200, kinds.join('+') || 'empty');
   };
 
-  const answerToken = (req: IncomingMessage, res: ServerResponse, body: string, at: number) => {
+  const answerToken = (res: ServerResponse, body: string, entry: PhStandInRequest) => {
     let parsed: Record<string, unknown> = {};
     try {
       parsed = JSON.parse(body) as Record<string, unknown>;
@@ -263,29 +264,33 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
     }
     if (parsed.client_id !== clientId || parsed.client_secret !== clientSecret || parsed.grant_type !== 'client_credentials') {
       sendJson(res, 401, { error: 'invalid_client', error_description: 'Client authentication failed.' });
-      log.push({ at, path: req.url ?? '', status: 401, kind: 'token' });
+      Object.assign(entry, { status: 401, kind: 'token' });
       return;
     }
     const issued = `client_${randomBytes(12).toString('hex')}`;
     issuedClientTokens.add(issued);
     sendJson(res, 200, { access_token: issued, token_type: 'bearer', scope: 'public' });
-    log.push({ at, path: req.url ?? '', status: 200, kind: 'token' });
+    Object.assign(entry, { status: 200, kind: 'token' });
   };
 
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       const at = now();
+      // Logged on arrival, so a request whose client gave up (timeout) still counts.
+      const entry: PhStandInRequest = { at, path: req.url ?? '', status: 0, kind: 'pending' };
+      log.push(entry);
       const slow = faults[0]?.kind === 'slow' ? (faults.shift() as { ms: number }).ms : 0;
       const delay = (options.latencyMs ?? 0) + slow;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      if (res.destroyed) {
-        log.push({ at, path: req.url ?? '', status: 0, kind: 'slow (client gone)' });
+      if (res.destroyed || req.socket.destroyed) {
+        entry.kind = 'slow (client gone)';
         return;
       }
       const path = (req.url ?? '').split('?')[0];
-      if (req.method === 'POST' && path === '/v2/api/graphql') return answerGraphql(req, res, body, at);
-      if (req.method === 'POST' && path === '/v2/oauth/token') return answerToken(req, res, body, at);
+      if (req.method === 'POST' && path === '/v2/api/graphql') return answerGraphql(req, res, body, at, entry);
+      if (req.method === 'POST' && path === '/v2/oauth/token') return answerToken(res, body, entry);
+      Object.assign(entry, { status: 404, kind: 'not-found' });
       sendJson(res, 404, { error: 'not_found' });
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500);

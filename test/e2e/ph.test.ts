@@ -136,6 +136,18 @@ describe('ph errors: documented outcome and exit code, token never printed', () 
     expect(parseJson(r)).toMatchObject({ error: { exitCode: 3 } });
   });
 
+  it('ten concurrent processes with a rejected token: all exit 3, the waiting ones reuse the failure instead of each calling', async () => {
+    const { standIn, configPath } = await setup();
+    const results = await Promise.all(Array.from({ length: 10 }, () => ph(configPath, ['--json'], { PH_TOKEN: 'not-the-token' })));
+    for (const r of results) {
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('token rejected');
+      expect(r.stdout + r.stderr).not.toContain('not-the-token');
+    }
+    // Processes starting after the shared failure expired (5 s) may ask again; most must not.
+    expect(standIn.requestCount()).toBeLessThanOrEqual(3);
+  });
+
   it('403 with an HTML page: exit 3, "blocked by Cloudflare"', async () => {
     const { standIn, configPath } = await setup();
     standIn.fail({ kind: 'cloudflare' });
@@ -176,11 +188,13 @@ describe('ph errors: documented outcome and exit code, token never printed', () 
   });
 
   it('a timeout: retried a bounded number of times, then exit 3 naming the timeout', async () => {
-    const { standIn, configPath } = await setup({}, { timeoutMs: 200 });
-    standIn.fail(...Array.from({ length: 4 }, () => ({ kind: 'slow' as const, ms: 800 })));
+    // undici checks timeouts on a coarse timer (about 1 s), so the answers are slower than that.
+    const { standIn, configPath } = await setup({}, { timeoutMs: 300 });
+    standIn.fail(...Array.from({ length: 4 }, () => ({ kind: 'slow' as const, ms: 1500 })));
     const r = await ph(configPath);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/cannot reach the Product Hunt API at http:\/\/127\.0\.0\.1:\d+ \(timeout\): gave up after 4 attempts/);
+    expect(standIn.requestCount()).toBe(4);
     expectNoToken(r);
   });
 

@@ -4,7 +4,7 @@
 // by fetchedAt) so a spent budget or `watch` reading cache-only still has the
 // last answer to show, labelled with its age.
 import { randomUUID } from 'node:crypto';
-import { UnreachableError } from '../../errors.js';
+import { ConfigError, UnreachableError } from '../../errors.js';
 import type { RedisClient } from '../redis.js';
 import { releasePhLock, sleep } from './client.js';
 
@@ -18,6 +18,36 @@ export const CACHE_KEEP_S = 86_400;
 /** Covers one fetch with its retries and a short wait for the budget; a crashed holder frees it by expiry. */
 export const LOCK_TTL_MS = 60_000;
 const POLL_EVERY_MS = 100;
+/**
+ * A holder's failure (401, Cloudflare, spent budget...) is shared this long
+ * through the lock key, so the processes waiting for its answer fail the same
+ * way instead of each repeating the refused request.
+ */
+export const FAILURE_SHARE_MS = 5000;
+const FAILURE_PREFIX = 'error:';
+
+interface SharedFailure {
+  type: 'UnreachableError' | 'ConfigError';
+  message: string;
+  code?: string;
+  details: string[];
+}
+
+function encodeFailure(err: unknown): string {
+  if (err instanceof UnreachableError) return FAILURE_PREFIX + JSON.stringify({ type: 'UnreachableError', message: err.message, code: err.code, details: err.details } satisfies SharedFailure);
+  if (err instanceof ConfigError) return FAILURE_PREFIX + JSON.stringify({ type: 'ConfigError', message: err.message, details: err.issues } satisfies SharedFailure);
+  return '';
+}
+
+function decodeFailure(value: string | null): Error | null {
+  if (!value?.startsWith(FAILURE_PREFIX)) return null;
+  try {
+    const f = JSON.parse(value.slice(FAILURE_PREFIX.length)) as SharedFailure;
+    return f.type === 'ConfigError' ? new ConfigError(f.message, f.details) : new UnreachableError(f.message, f.code, { details: f.details });
+  } catch {
+    return null;
+  }
+}
 
 export async function readCacheEntry<T>(redis: RedisClient, key: string): Promise<CachedEntry<T> | null> {
   const text = await redis.get(key);
@@ -64,19 +94,28 @@ export async function fetchThroughCache<T>(o: FetchThroughCacheOptions<T>): Prom
   for (;;) {
     const token = randomUUID();
     const locked = await o.redis.set(o.lockKey, token, 'PX', LOCK_TTL_MS, 'NX');
+    let failure = '';
     if (locked === 'OK') {
       try {
         // The previous holder may have finished between our read and our lock.
         const latest = await readCacheEntry<T>(o.redis, o.cacheKey);
         if (isNewAnswer(latest)) return { entry: latest, cached: true };
-        const value = await o.fetch();
+        let value: T;
+        try {
+          value = await o.fetch();
+        } catch (err) {
+          failure = encodeFailure(err);
+          throw err;
+        }
         const entry: CachedEntry<T> = { fetchedAt: o.now(), value };
         await o.redis.set(o.cacheKey, JSON.stringify(entry), 'EX', CACHE_KEEP_S);
         return { entry, cached: false };
       } finally {
-        await releasePhLock(o.redis, o.lockKey, token).catch(() => undefined);
+        await releasePhLock(o.redis, o.lockKey, token, failure, FAILURE_SHARE_MS).catch(() => undefined);
       }
     }
+    const shared = decodeFailure(await o.redis.get(o.lockKey));
+    if (shared) throw shared;
     if (!told) {
       o.onWait?.('another process is fetching from Product Hunt, waiting for its answer', LOCK_TTL_MS);
       told = true;
@@ -86,7 +125,10 @@ export async function fetchThroughCache<T>(o: FetchThroughCacheOptions<T>): Prom
       await sleep(POLL_EVERY_MS + Math.floor(Math.random() * 20), o.signal);
       const latest = await readCacheEntry<T>(o.redis, o.cacheKey);
       if (isNewAnswer(latest)) return { entry: latest, cached: true };
-      if ((await o.redis.exists(o.lockKey)) === 0) break;
+      const lock = await o.redis.get(o.lockKey);
+      const failed = decodeFailure(lock);
+      if (failed) throw failed;
+      if (lock === null) break;
     }
     if (o.now() >= deadline) {
       throw new UnreachableError('timed out waiting for another process to fetch from Product Hunt', 'PH_LOCK_TIMEOUT');

@@ -74,7 +74,9 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 
 type RecordRateLimit = (key: string, limit: number, remaining: number, resetAt: number, now: number, keepMs: number) => Promise<[number, number, number]>;
 
-async function ensureScripts(redis: RedisClient): Promise<{ recordRateLimit: RecordRateLimit; releaseLock: (key: string, token: string) => Promise<number> }> {
+type ReleaseLock = (key: string, token: string, leave: string, leaveMs: number) => Promise<number>;
+
+async function ensureScripts(redis: RedisClient): Promise<{ recordRateLimit: RecordRateLimit; releaseLock: ReleaseLock }> {
   const r = redis as unknown as Record<string, unknown>;
   if (typeof r.phRecordRateLimit !== 'function') {
     redis.defineCommand('phRecordRateLimit', { numberOfKeys: 1, lua: await readLua(import.meta.url, 'scripts/record-ratelimit.lua') });
@@ -82,7 +84,7 @@ async function ensureScripts(redis: RedisClient): Promise<{ recordRateLimit: Rec
   if (typeof r.phReleaseLock !== 'function') {
     redis.defineCommand('phReleaseLock', { numberOfKeys: 1, lua: await readLua(import.meta.url, 'scripts/release-lock.lua') });
   }
-  const bound = redis as unknown as { phRecordRateLimit: RecordRateLimit; phReleaseLock: (key: string, token: string) => Promise<number> };
+  const bound = redis as unknown as { phRecordRateLimit: RecordRateLimit; phReleaseLock: ReleaseLock };
   return { recordRateLimit: bound.phRecordRateLimit.bind(redis), releaseLock: bound.phReleaseLock.bind(redis) };
 }
 
@@ -96,10 +98,10 @@ export async function readSharedRateLimit(redis: RedisClient, keys: Keys): Promi
   return { limit: Number.isFinite(limit) ? limit : 0, remaining, resetAt };
 }
 
-/** Releases a fetch lock if this process still holds it. */
-export async function releasePhLock(redis: RedisClient, key: string, token: string): Promise<void> {
+/** Releases a fetch lock if this process still holds it, optionally leaving `leave` behind for `leaveMs`. */
+export async function releasePhLock(redis: RedisClient, key: string, token: string, leave = '', leaveMs = 0): Promise<void> {
   const { releaseLock } = await ensureScripts(redis);
-  await releaseLock(key, token);
+  await releaseLock(key, token, leave, leaveMs);
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
