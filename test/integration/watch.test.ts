@@ -5,14 +5,17 @@
  * - the cost of one refresh does not grow with the keyspace: the commands it
  *   sends, counted with INFO commandstats, are the same with 1,000 and 100,000
  *   state keys, and match the documented count (6 + one PTTL per launch path).
- *   This test runs its own redis-server: commandstats are server-wide.
+ *   This test runs its own redis-server: commandstats are server-wide;
+ * - a network that stops answering (no RST, like a dropped Wi-Fi) turns into
+ *   "reconnecting" within the refresh timeout, and the view recovers by itself.
  */
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { connectRedis, closeRedis, type RedisClient } from '../../src/adapters/redis.js';
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { createKeys, utcDay } from '../../src/keys.js';
-import { collectSnapshot, commandsPerRefresh } from '../../src/domain/watch/collect.js';
+import { collectSnapshot, commandsPerRefresh, createWatchCollector } from '../../src/domain/watch/collect.js';
 import { makeConfig, useTestRedis } from '../helpers/redis.js';
 
 const PATHS = [
@@ -126,4 +129,72 @@ describe('commands per refresh', () => {
     expect(Object.keys(small).sort()).toEqual(['hgetall', 'info', 'ping', 'pttl', 'xinfo|groups', 'xinfo|stream', 'xlen']);
     expect(small.pttl).toBe(PATHS.length);
   });
+});
+
+/** A TCP proxy to `port` that can be frozen: it keeps connections open but forwards nothing. */
+async function startFreezableProxy(port: number): Promise<{ port: number; freeze(on: boolean): void; close(): Promise<void> }> {
+  let frozen = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((downstream) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [downstream, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        downstream.destroy();
+        upstream.destroy();
+      });
+    }
+    downstream.on('data', (d: Buffer) => void (frozen || upstream.write(d)));
+    upstream.on('data', (d: Buffer) => void (frozen || downstream.write(d)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    freeze: (on) => {
+      frozen = on;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe('a network that stops answering', () => {
+  const redis = useTestRedis();
+
+  it('shows "reconnecting" within the refresh timeout, never hangs, and recovers', async () => {
+    const target = new URL(redis.url());
+    const proxy = await startFreezableProxy(Number(target.port));
+    const url = `redis://127.0.0.1:${proxy.port}`;
+    const config = makeConfig({ redis: { connectTimeoutMs: 500 } }, url, redis.prefix());
+    const client = await connectRedis(config.redis, 'patient');
+    const collector = createWatchCollector({ client, config, keys: createKeys(config.redis.keyPrefix), url, timeoutMs: 400 });
+    try {
+      expect((await collector.collect()).connection.state).toBe('connected');
+      proxy.freeze(true);
+      const started = Date.now();
+      const frozen = await collector.collect();
+      expect(frozen.connection).toMatchObject({ state: 'reconnecting', error: 'no answer within 400 ms' });
+      expect(Date.now() - started).toBeLessThan(3000);
+      // Further refreshes while frozen answer at once ("reconnecting"), they do not queue up.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        expect((await collector.collect()).redis).toBeNull();
+      }
+      proxy.freeze(false);
+      let recovered = false;
+      for (let i = 0; i < 50 && !recovered; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        recovered = (await collector.collect()).connection.state === 'connected';
+      }
+      expect(recovered).toBe(true);
+    } finally {
+      await closeRedis(client);
+      await proxy.close();
+    }
+  }, 30_000);
 });

@@ -65,23 +65,24 @@ export interface WatchCollector {
   collect(): Promise<WatchSnapshot>;
 }
 
-/** A collector that remembers when an outage began, so the view can say "reconnecting for 12s". */
+/** What a collector remembers between refreshes. */
+export interface CollectorState {
+  /** When the current outage began, so the view can say "reconnecting for 12s". */
+  outageSince: number | null;
+  /** Since when the client has been connected but not ready (handshake unanswered). */
+  handshakeSince: number | null;
+}
+
 export function createWatchCollector(sources: WatchSources): WatchCollector {
-  let outageSince: number | null = null;
-  return {
-    async collect() {
-      const snapshot = await collectSnapshot(sources, outageSince);
-      outageSince = snapshot.connection.state === 'reconnecting' ? (snapshot.connection.since ?? snapshot.ts) : null;
-      return snapshot;
-    },
-  };
+  const state: CollectorState = { outageSince: null, handshakeSince: null };
+  return { collect: () => collectSnapshot(sources, state) };
 }
 
 /**
  * One refresh. Never throws for a Redis outage: the snapshot says
  * "reconnecting" and carries the cause; the patient client reconnects by itself.
  */
-export async function collectSnapshot(sources: WatchSources, outageSince: number | null = null): Promise<WatchSnapshot> {
+export async function collectSnapshot(sources: WatchSources, state: CollectorState = { outageSince: null, handshakeSince: null }): Promise<WatchSnapshot> {
   const now = sources.now ?? Date.now;
   const ts = now();
   const { config, keys } = sources;
@@ -89,9 +90,12 @@ export async function collectSnapshot(sources: WatchSources, outageSince: number
   const launch = readLaunchInfo(config.launch.name, config.launch.t0, ts);
   const phPromise = sources.ph ? sources.ph.read(ts) : Promise.resolve(null);
 
+  const timeoutMs = sources.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS;
   let raw: RawReplies;
   try {
-    raw = await withTimeout(readRaw(sources, keys.engagementStream(day)), sources.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS);
+    raw = await withTimeout(readRaw(sources, keys.engagementStream(day)), timeoutMs);
+    state.outageSince = null;
+    state.handshakeSince = null;
   } catch (err) {
     if (err instanceof RefreshTimeout) {
       // A half-open connection (network dropped, no RST) would hang every later
@@ -99,12 +103,23 @@ export async function collectSnapshot(sources: WatchSources, outageSince: number
       sources.client.disconnect(true);
     } else if (!isConnectionError(err)) {
       throw err;
+    } else if (sources.client.status === 'connect') {
+      // Connected but never ready: the handshake (ready check) went into a
+      // network that swallows packets, and ioredis has no timeout for it.
+      state.handshakeSince ??= ts;
+      if (ts - state.handshakeSince >= timeoutMs) {
+        state.handshakeSince = null;
+        sources.client.disconnect(true);
+      }
+    } else {
+      state.handshakeSince = null;
     }
+    state.outageSince ??= ts;
     const connection: ConnectionState = {
       state: 'reconnecting',
       url: sources.url,
       error: err instanceof RefreshTimeout ? `no answer within ${err.ms} ms` : describeOutage(err, sources.lastClientError?.()),
-      since: outageSince ?? ts,
+      since: state.outageSince,
     };
     return { ts, launch, connection, redis: null, streams: null, conversion: null, warm: null, productHunt: await phPromise, notes: [] };
   }
