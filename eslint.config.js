@@ -21,4 +21,13 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  {
+    // Benchmarks are plain ESM scripts run against dist/: no type-aware parsing
+    // (the project service would refuse more than a few default-project files).
+    files: ['bench/**/*.mjs'],
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: { performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly' },
+    },
+  },
 );

@@ -37,6 +37,8 @@ export interface HttpRequestOptions {
   maxBodyBytes?: number;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
+  /** Read and count the body but keep none of it (warm-up: only the cache fill matters). */
+  discardBody?: boolean;
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -64,21 +66,22 @@ export async function httpRequest(url: string, options: HttpRequestOptions): Pro
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
+  const keep = options.discardBody !== true;
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     if (size + chunk.length > cap) {
-      chunks.push(chunk.subarray(0, cap - size));
+      if (keep) chunks.push(chunk.subarray(0, cap - size));
       size = cap;
       truncated = true;
       res.body.destroy();
       break;
     }
-    chunks.push(chunk);
+    if (keep) chunks.push(chunk);
     size += chunk.length;
   }
   return {
     status: res.statusCode,
     headers: flattenHeaders(res.headers),
-    body: Buffer.concat(chunks, size),
+    body: keep ? Buffer.concat(chunks, size) : Buffer.alloc(0),
     truncated,
     latencyMs: performance.now() - started,
   };

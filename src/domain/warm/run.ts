@@ -176,6 +176,8 @@ export interface ExecuteWarmOptions {
 }
 
 const DEFAULT_RETRY_BASE_MS = 250;
+const MARKER_BATCH = 256;
+const MARKER_FLUSH_MS = 2;
 /** How much of the revalidation endpoint's answer is kept for the report. */
 const FALLBACK_BODY_CHARS = 200;
 const FALLBACK_MAX_BODY_BYTES = 64 * 1024;
@@ -217,6 +219,7 @@ async function fetchWithRetries(entry: WarmPlanEntry, options: ExecuteWarmOption
       const res = await httpRequest(entry.url, {
         timeoutMs: warm.timeoutMs,
         maxBodyBytes: warm.maxBodyBytes,
+        discardBody: true,
         dispatcher,
         headers: { 'user-agent': site?.userAgent ?? 'launchctl-warmer', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
       });
@@ -283,12 +286,19 @@ function createMarkerWriter(redis: RedisClient) {
       w.resolve(err ? { set: false, error: describe(err) } : { set: reply === 'OK', error: null });
     });
   };
+  // Writes wait up to MARKER_FLUSH_MS for company, or go as soon as a batch is full:
+  // at concurrency 64 that turns thousands of tiny round trips into a few dozen.
+  let timer: NodeJS.Timeout | undefined;
   return (key: string, value: string, ttl: number) =>
     new Promise<{ set: boolean; error: string | null }>((resolve) => {
       queue.push({ key, value, ttl, resolve });
-      if (!scheduled) {
+      if (queue.length >= MARKER_BATCH) {
+        clearTimeout(timer);
+        scheduled = false;
+        void flush();
+      } else if (!scheduled) {
         scheduled = true;
-        setImmediate(() => void flush());
+        timer = setTimeout(() => void flush(), MARKER_FLUSH_MS);
       }
     });
 }
@@ -360,8 +370,13 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
   let next = 0;
   let done = 0;
 
-  const warmOne = async (entry: WarmPlanEntry): Promise<WarmPathResult> => {
+  /** The GET; what it returns finishes the path (the marker write) without holding up the next GET. */
+  const warmOne = async (entry: WarmPlanEntry): Promise<() => Promise<WarmPathResult>> => {
     const fetched = await fetchWithRetries(entry, options, dispatcher);
+    return () => finishOne(entry, fetched);
+  };
+
+  const finishOne = async (entry: WarmPlanEntry, fetched: FetchOutcome): Promise<WarmPathResult> => {
     const cache = readCacheStatus(fetched.headers);
     const base: WarmPathResult = {
       path: entry.path,
@@ -396,17 +411,23 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
     return { ...base, stage: null, error: null, result: wrote.set ? 'warmed' : 'skipped', ttl: wrote.set ? entry.ttl : null };
   };
 
+  const finishing: Promise<void>[] = [];
   const worker = async () => {
     while (next < plan.entries.length && !options.signal?.aborted) {
       const i = next++;
-      const r = await warmOne(plan.entries[i]!);
-      results[i] = r;
-      done++;
-      options.onPath?.(r, done, plan.entries.length);
+      const finish = await warmOne(plan.entries[i]!);
+      finishing.push(
+        finish().then((r) => {
+          results[i] = r;
+          done++;
+          options.onPath?.(r, done, plan.entries.length);
+        }),
+      );
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, plan.entries.length) }, worker));
+    await Promise.all(finishing);
   } finally {
     await ownAgent?.close();
   }
