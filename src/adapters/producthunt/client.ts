@@ -120,8 +120,8 @@ export class PhClient {
   readonly keys: Keys;
   private readonly options: PhClientOptions;
   private readonly now: () => number;
-  private readonly ownDispatcher: Dispatcher | undefined;
-  private readonly dispatcher: Dispatcher;
+  /** Created on the first request: most calls are answered from the cache and need no sockets. */
+  private ownDispatcher: Dispatcher | undefined;
   private credentials: Credentials | undefined;
   /** Requests this client sent upstream (for tests and `--json` diagnostics). */
   requestsSent = 0;
@@ -131,12 +131,15 @@ export class PhClient {
     this.settings = ensurePhSettings(options.config);
     this.keys = createKeys(options.config.redis.keyPrefix);
     this.now = options.now ?? Date.now;
-    this.ownDispatcher = options.dispatcher ? undefined : createHttpAgent({ connections: 2 });
-    this.dispatcher = options.dispatcher ?? this.ownDispatcher!;
   }
 
   async close(): Promise<void> {
     await this.ownDispatcher?.close();
+    this.ownDispatcher = undefined;
+  }
+
+  private get dispatcher(): Dispatcher {
+    return this.options.dispatcher ?? (this.ownDispatcher ??= createHttpAgent({ connections: 2 }));
   }
 
   readRateLimit(): Promise<PhRateLimit | null> {
