@@ -167,10 +167,11 @@ class ConsumerWorker {
           await this.drainOwnPending();
           drainOwn = false;
         }
-        const nowMs = this.now();
-        if (!this.o.signal.aborted) {
-          if (nowMs - this.lastDiscoverAt >= DISCOVER_EVERY_MS || utcDay(nowMs) !== this.discoveredDay) await this.discover();
-          if (nowMs - this.lastReclaimAt >= Math.min(this.o.reclaimIdleMs, DISCOVER_EVERY_MS)) await this.reclaim();
+        // Housekeeping only when no read is in flight: XAUTOCLAIM would otherwise
+        // take this consumer's own prefetched batch.
+        if (!prefetch && !this.o.signal.aborted) {
+          if (this.discoverDue()) await this.discover();
+          if (this.reclaimDue()) await this.reclaim();
         }
         const entries = await (prefetch ?? this.readNew());
         prefetch = null;
@@ -179,7 +180,7 @@ class ConsumerWorker {
           continue;
         }
         // After a signal, the batch in flight is finished but no new one is read.
-        if (!this.o.signal.aborted) prefetch = this.readNew();
+        if (!this.o.signal.aborted && !this.discoverDue() && !this.reclaimDue()) prefetch = this.readNew();
         await this.process(entries);
       } catch (err) {
         // A prefetched batch stays pending for this consumer: the history drain re-reads it.
@@ -192,6 +193,15 @@ class ConsumerWorker {
       }
     }
     return this.totals;
+  }
+
+  private discoverDue(): boolean {
+    const nowMs = this.now();
+    return nowMs - this.lastDiscoverAt >= DISCOVER_EVERY_MS || utcDay(nowMs) !== this.discoveredDay;
+  }
+
+  private reclaimDue(): boolean {
+    return this.now() - this.lastReclaimAt >= Math.min(this.o.reclaimIdleMs, DISCOVER_EVERY_MS);
   }
 
   /** Lists the day streams, creates the group where missing, forgets dead consumers. */

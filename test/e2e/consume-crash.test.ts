@@ -1,0 +1,129 @@
+/**
+ * The crash test (issue 3): 100,000 events for 5,000 users are ingested with the
+ * built CLI; `launchctl consume --once` is started and killed with SIGKILL at
+ * random moments several times (under the same consumer name, or under a new
+ * one that must reclaim the dead one's entries with XAUTOCLAIM), then run to the
+ * end. Every user's state must equal the reference computed by the pure rules
+ * from the same events (nothing lost, nothing applied twice), the counters must
+ * count each event once, and the group must have no pending entries.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.js';
+import { buildRules, replayEngagement } from '../../src/domain/engagement/rules.js';
+import { generateTraffic, seededRandom } from '../../src/domain/engagement/simulate.js';
+import { createKeys, utcDay } from '../../src/keys.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { useTestRedis } from '../helpers/redis.js';
+
+const USERS = 5_000;
+const EVENTS = 100_000;
+const KILLS = 5;
+
+const redis = useTestRedis();
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'launchctl-crash-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Starts `consume` and SIGKILLs it after killAfterMs unless it ended first. */
+function consumeUntilKilled(args: string[], killAfterMs: number): Promise<{ killed: boolean; code: number | null }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !['CI', 'REDIS_URL', 'LAUNCHCTL_CONFIG'].includes(k)) env[k] = v;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = child.exitCode === null;
+      child.kill('SIGKILL');
+    }, killAfterMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ killed, code });
+    });
+  });
+}
+
+describe('consume survives SIGKILL at random moments', () => {
+  it('ends with every state equal to the pure-rules reference and nothing pending', { timeout: 120_000 }, async () => {
+    const seed = Date.now() % 100_000;
+    const random = seededRandom(seed);
+    const prefix = redis.prefix();
+    const configPath = join(dir, 'launch.config.json');
+    await writeFile(configPath, JSON.stringify({ redis: { keyPrefix: prefix }, streams: { maxLen: 1_000_000 } }));
+    const base = ['-c', configPath, '--redis', redis.url()];
+
+    const events = generateTraffic({ seed, users: USERS, totalEvents: EVENTS, durationMs: 600_000, startMs: 1_764_500_000_000, paths: ['/', '/pricing', '/docs'] });
+    const file = join(dir, 'events.ndjson');
+    await writeFile(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    const ingest = await runCli([...base, '--json', 'ingest', file], { timeoutMs: 60_000 });
+    expect(ingest.code, ingest.stderr).toBe(0);
+    expect(JSON.parse(ingest.stdout)).toMatchObject({ ingested: EVENTS, rejected: 0 });
+
+    const keys = createKeys(prefix);
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    const group = 'conversion';
+    const kills: { killed: boolean; pendingAfter: number }[] = [];
+    for (let i = 0; i < KILLS; i++) {
+      // Even runs restart under the same name (its own history comes first);
+      // odd runs are a new consumer that reclaims the dead one's entries.
+      const name = i % 2 === 0 ? 'crash' : `crash-${i}`;
+      const batch = [200, 500, 1000][Math.floor(random() * 3)]!;
+      const killAfterMs = 400 + Math.floor(random() * 1000);
+      const run = await consumeUntilKilled(
+        [...base, 'consume', '--once', '--consumer', name, '--batch', String(batch), '--reclaim-idle', '1ms', '--forget-idle', '1ms', '--max-deliveries', '1000'],
+        killAfterMs,
+      );
+      const [pending] = (await redis.client().xpending(stream, group).catch(() => [0])) as [number];
+      kills.push({ killed: run.killed, pendingAfter: Number(pending) });
+    }
+    const final = await runCli([...base, '--json', 'consume', '--once', '--consumer', 'final', '--reclaim-idle', '1ms', '--forget-idle', '1ms', '--max-deliveries', '1000'], { timeoutMs: 60_000 });
+    expect(final.code, final.stderr).toBe(0);
+
+    // The kills really interrupted work in progress.
+    expect(kills.filter((k) => k.killed).length, JSON.stringify(kills)).toBeGreaterThanOrEqual(3);
+    expect(kills.some((k) => k.pendingAfter > 0), JSON.stringify(kills)).toBe(true);
+
+    const raw = redis.client();
+    const [pending] = (await raw.xpending(stream, group)) as [number];
+    expect(pending).toBe(0);
+    const groups = (await raw.xinfo('GROUPS', stream)) as unknown[][];
+    const info = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, k) => [g[2 * k], g[2 * k + 1]])) as Record<string, unknown>).find((g) => g.name === group)!;
+    expect(info.lag).toBe(0);
+    expect(await raw.xlen(keys.deadLetters())).toBe(0);
+
+    const defaults = validateConfig({});
+    if (!defaults.ok) throw new Error('defaults invalid');
+    const reference = replayEngagement(events, buildRules(defaults.config.conversion));
+    expect(reference.size).toBe(USERS);
+    const users = [...reference.keys()];
+    const mismatches: string[] = [];
+    for (let i = 0; i < users.length; i += 1000) {
+      const chunk = users.slice(i, i + 1000);
+      const values = await raw.mget(chunk.map((u) => keys.convState(u)));
+      chunk.forEach((u, k) => {
+        const got = values[k] ? (JSON.parse(values[k]) as Record<string, unknown>) : null;
+        const want = reference.get(u)!;
+        if (!got || got.variant !== want.variant || got.confidence !== want.confidence || got.lastUpdated !== want.lastUpdated || got.events !== want.events) {
+          mismatches.push(`${u}: got ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
+        }
+      });
+    }
+    expect(mismatches.slice(0, 5), `seed ${seed}`).toEqual([]);
+
+    const stats = await raw.hgetall(keys.convStats());
+    const byVariant = { default: 0, pricing: 0, video: 0 };
+    for (const s of reference.values()) byVariant[s.variant]++;
+    expect(Number(stats.events)).toBe(EVENTS);
+    expect(Number(stats.users)).toBe(USERS);
+    expect({ default: Number(stats['variant:default'] ?? 0), pricing: Number(stats['variant:pricing'] ?? 0), video: Number(stats['variant:video'] ?? 0) }).toEqual(byVariant);
+  });
+});

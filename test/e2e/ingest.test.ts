@@ -1,0 +1,92 @@
+/**
+ * `launchctl ingest` and `launchctl consume --once` as processes: rejects with
+ * line numbers and exit 1, the --json shapes, stdin with `-`, a missing file
+ * (exit 2), an unreachable Redis (exit 3).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../src/adapters/redis-server.js';
+import { createKeys, utcDay } from '../../src/keys.js';
+import { runCli } from '../helpers/cli.js';
+import { useTestRedis } from '../helpers/redis.js';
+
+const redis = useTestRedis();
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'launchctl-ingest-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeConfig(): Promise<string> {
+  const path = join(dir, `config-${randomUUID()}.json`);
+  await writeFile(path, JSON.stringify({ redis: { keyPrefix: redis.prefix() } }));
+  return path;
+}
+
+const line = (userId: string, eventType: string, timestamp: number) => JSON.stringify({ userId, eventType, payload: { path: '/pricing' }, timestamp });
+
+describe('launchctl ingest', () => {
+  it('ingests valid lines, reports rejects with line numbers, exits 1', async () => {
+    const user = randomUUID();
+    const file = join(dir, 'mixed.ndjson');
+    await writeFile(file, [line(user, 'hover', 1), '{not json', line('nope', 'hover', 2), '', line(user, 'scroll', 3), line(user, 'wink', 4)].join('\n'));
+    const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'ingest', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('ingested 2 events');
+    expect(r.stdout).toContain('rejected 3 line(s)');
+    expect(r.stdout).toMatch(/line 2: not JSON/);
+    expect(r.stdout).toContain('line 3: userId: expected a UUID');
+    expect(r.stdout).toContain('line 6: eventType: expected one of hover, scroll, cta_click, form_submit');
+    const stream = createKeys(redis.prefix()).engagementStream(utcDay(Date.now()));
+    expect(await redis.client().xlen(stream)).toBe(2);
+  });
+
+  it('--json prints one document with ingested, rejected and errors; stdin with -', async () => {
+    const user = randomUUID();
+    const input = `${line(user, 'cta_click', 1)}\n${line(user, 'oops', 2)}\n`;
+    const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), '--json', 'ingest', '-'], { input });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(doc).toMatchObject({ version: 1, ingested: 1, rejected: 1, errors: [{ line: 2, reason: expect.stringContaining('eventType') as unknown }] });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 0 when every line is valid, and consume --once applies them', async () => {
+    const user = randomUUID();
+    const config = await writeConfig();
+    const r = await runCli(['-c', config, '--redis', redis.url(), 'ingest', '-'], { input: `${line(user, 'scroll', 10)}\n${line(user, 'scroll', 20)}\n` });
+    expect(r.code).toBe(0);
+    const c = await runCli(['-c', config, '--redis', redis.url(), '--json', 'consume', '--once']);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ version: 1, processed: 2, deadLettered: 0, reclaimed: 0 });
+    const state = JSON.parse((await redis.client().get(createKeys(redis.prefix()).convState(user)))!) as Record<string, unknown>;
+    expect(state).toMatchObject({ variant: 'pricing', confidence: 0.6, lastUpdated: 20 });
+  });
+
+  it('a missing file is a usage error (exit 2)', async () => {
+    const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'ingest', join(dir, 'nope.ndjson')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('FILE: cannot read');
+    expect(r.stderr).toContain('ENOENT');
+  });
+
+  it('an unreachable Redis exits 3 naming the URL, password masked', async () => {
+    const port = await findFreePort();
+    const r = await runCli(['-c', await writeConfig(), '--redis', `redis://:s3cret@127.0.0.1:${port}`, 'ingest', '-'], { input: line(randomUUID(), 'hover', 1) });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`127.0.0.1:${port}`);
+    expect(r.stderr).not.toContain('s3cret');
+  });
+
+  it('consume rejects a bad flag value naming the flag (exit 2)', async () => {
+    const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'consume', '--once', '--reclaim-idle', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--reclaim-idle');
+  });
+});
