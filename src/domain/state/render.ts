@@ -66,7 +66,7 @@ export function renderCorrupt(corrupt: number, keys: readonly CorruptValue[], pa
   if (corrupt === 0) return 'corrupt values: none';
   const shown = keys.slice(0, CORRUPT_KEYS_SHOWN);
   const lines = [paint('red', `corrupt values: ${corrupt}`), ...shown.map((c) => `  ${c.key}  ${c.reason}`)];
-  if (corrupt > shown.length) lines.push(`  ... and ${corrupt - shown.length} more (--json lists up to ${keys.length === corrupt ? corrupt : keys.length})`);
+  if (corrupt > shown.length) lines.push(`  ... and ${corrupt - shown.length} more (--json lists ${keys.length} of them)`);
   return lines.join('\n');
 }
 
