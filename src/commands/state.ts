@@ -119,11 +119,11 @@ async function showDeep(ctx: CommandContext, redis: RedisClient, keys: Keys, con
     });
   } else {
     printDeep(ctx, result, counters, repaired, keys);
-    if (options.repair && !repaired && !canAsk(ctx)) {
-      ctx.out.info(
-        `--repair without --yes changes nothing: it would reset ${result.corrupt} corrupt value(s) and rewrite ${keys.convStats()} from the keys. Run again with --yes.`,
-      );
-    }
+  }
+  if (options.repair && !repaired && !canAsk(ctx)) {
+    ctx.out.info(
+      `--repair without --yes changes nothing: it would reset ${result.corrupt} corrupt value(s) and rewrite ${keys.convStats()} from the keys. Run again with --yes.`,
+    );
   }
   // A value that was still corrupt after the run is a failed check (exit 1), so a CI job notices.
   return result.corrupt > 0 && !repaired ? 1 : 0;
