@@ -6,9 +6,12 @@
  *   sends, counted with INFO commandstats, are the same with 1,000 and 100,000
  *   state keys, and match the documented count (6 + one PTTL per launch path).
  *   This test runs its own redis-server: commandstats are server-wide;
+ * - on a Redis Cluster (three masters started here) INFO and PING go to every
+ *   master and the keyed reads are routed to their slots;
  * - a network that stops answering (no RST, like a dropped Wi-Fi) turns into
  *   "reconnecting" within the refresh timeout, and the view recovers by itself.
  */
+import { execFileSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -195,6 +198,42 @@ describe('a network that stops answering', () => {
     } finally {
       await closeRedis(client);
       await proxy.close();
+    }
+  }, 30_000);
+});
+
+describe('on a Redis Cluster', () => {
+  const servers: RedisServerHandle[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it('sums INFO over the masters and reads the keyed panels from their slots', async () => {
+    for (let i = 0; i < 3; i++) servers.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }));
+    execFileSync('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+    // Every node must see the cluster as ok, or the client's ready check fails.
+    for (const server of servers) {
+      const probe = new Redis(server.url);
+      for (let i = 0; i < 100 && !/cluster_state:ok/.test(String(await probe.call('CLUSTER', 'INFO'))); i++) await new Promise((r) => setTimeout(r, 100));
+      probe.disconnect();
+    }
+
+    const config = makeConfig({ redis: { cluster: true }, warm: { paths: PATHS } }, servers[0]!.url, 'cl:');
+    const client = await connectRedis(config.redis, 'patient');
+    try {
+      const keys = createKeys('cl:');
+      const stream = keys.engagementStream(utcDay(Date.now()));
+      await client.xadd(stream, '*', 'userId', 'u', 'eventType', 'hover', 'payload', '{}', 'ts', '1');
+      await client.hset(keys.convStats(), 'variant:video', '2');
+      await client.set(keys.warmMarker('/pricing'), 'x', 'EX', 100);
+      const s = await collectSnapshot({ client, config, keys, url: servers[0]!.url });
+      expect(s.redis).toMatchObject({ nodes: 3, keys: 3 });
+      expect(s.streams).toMatchObject({ exists: true, length: 1 });
+      expect(s.conversion!.variants.video).toBe(2);
+      expect(s.warm).toMatchObject({ alive: 1, soonest: { path: '/pricing' } });
+      expect(s.notes).toEqual([]);
+    } finally {
+      await closeRedis(client);
     }
   }, 30_000);
 });
