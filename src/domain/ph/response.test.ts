@@ -25,6 +25,10 @@ describe('classifyPhResponse', () => {
     expect(classify(429, body)).toEqual({ kind: 'rate-limited', resetAt: NOW + 102_000, rateLimit: { limit: 6250, remaining: -50, resetAt: NOW + 102_000 } });
   });
 
+  it('falls back to Retry-After (seconds) when neither the headers nor the body say when', () => {
+    expect(classify(429, '', { 'retry-after': '7' })).toMatchObject({ kind: 'rate-limited', resetAt: NOW + 7000 });
+  });
+
   it('treats a 429 with no body and no headers as rate-limited with an unknown reset', () => {
     expect(classify(429, '')).toEqual({ kind: 'rate-limited', resetAt: null, rateLimit: null });
   });

@@ -56,7 +56,10 @@ export function classifyPhResponse(input: { status: number; headers: Record<stri
 
   if (status === 429 || rateLimitError) {
     const fromBody = rateLimitError ? rateLimitFromErrorDetails(rateLimitError.details, nowMs) : null;
-    const seen = rateLimit ?? fromBody;
+    // Retry-After is not documented for Product Hunt; honoured only when nothing better says when.
+    const retryAfterS = /^\s*\d+\s*$/.test(headers['retry-after'] ?? '') ? Number(headers['retry-after']) : null;
+    const fromRetryAfter = retryAfterS === null ? null : { limit: 0, remaining: 0, resetAt: nowMs + retryAfterS * 1000 };
+    const seen = rateLimit ?? fromBody ?? fromRetryAfter;
     // A 429 means the budget is spent even if a header said otherwise.
     const state = seen ? { ...seen, remaining: Math.min(0, seen.remaining) } : null;
     return { kind: 'rate-limited', resetAt: seen ? seen.resetAt : null, rateLimit: state };
