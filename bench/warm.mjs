@@ -89,9 +89,10 @@ try {
   let ratio1 = null;
   if (ensureWrk()) {
     const wrkRps = runWrk(origin.url);
-    // One unmeasured run first: JIT and the origin's sockets, as wrk's own
-    // steady state has them.
-    await benchWarm(origin.url, redis.url, 'warmup');
+    // Two unmeasured runs first (JIT, the origin's sockets): wrk's figure is a
+    // steady state too.
+    await benchWarm(origin.url, redis.url, 'warmup-1');
+    await benchWarm(origin.url, redis.url, 'warmup-2');
     const runs = [];
     for (let i = 0; i < WARM_RUNS; i++) runs.push(await benchWarm(origin.url, redis.url, i));
     const warmRps = median(runs);

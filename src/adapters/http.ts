@@ -1,6 +1,6 @@
 // The HTTP client shared by every verb (undici): keep-alive agents, timeouts,
 // and mapping of undici failures to short causes a user can act on.
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, getGlobalDispatcher, request, type Dispatcher } from 'undici';
 import { errorCode } from '../errors.js';
 
 export interface AgentOptions {
@@ -109,4 +109,87 @@ export function describeHttpError(err: unknown): string {
 export function isRetryableHttpError(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_(CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|SOCKET|CLOSED))$/.test(code);
+}
+
+const BODY_CAP_REACHED = Symbol('body cap reached');
+const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' });
+
+/**
+ * The same contract as httpRequest, on undici's dispatch API: no Readable
+ * stream per response, which roughly doubles throughput for bulk GETs (warm
+ * of thousands of paths). Redirects are not followed; the body is counted (and
+ * kept unless discardBody) up to maxBodyBytes, then the request is aborted.
+ */
+export function httpDispatch(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
+  const target = new URL(url);
+  const dispatcher = options.dispatcher ?? getGlobalDispatcher();
+  const cap = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const keep = options.discardBody !== true;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let settled = false;
+    let controller: { abort(reason: Error): void } | undefined;
+    const onAbort = () => controller?.abort(abortError());
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ status, headers, body: keep ? Buffer.concat(chunks, size) : Buffer.alloc(0), truncated, latencyMs: performance.now() - started });
+    };
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(err);
+    };
+    if (options.signal?.aborted) {
+      fail(abortError());
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    dispatcher.dispatch(
+      {
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        body: options.body,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (options.signal?.aborted) onAbort();
+        },
+        onResponseStart(_c, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = flattenHeaders(responseHeaders);
+        },
+        onResponseData(c, chunk) {
+          if (size + chunk.length > cap) {
+            if (keep) chunks.push(chunk.subarray(0, cap - size));
+            size = cap;
+            truncated = true;
+            c.abort(Object.assign(new Error('body cap reached'), { [BODY_CAP_REACHED]: true }));
+            return;
+          }
+          if (keep) chunks.push(chunk);
+          size += chunk.length;
+        },
+        onResponseEnd() {
+          finish();
+        },
+        onResponseError(_c, err) {
+          if ((err as { [BODY_CAP_REACHED]?: boolean })[BODY_CAP_REACHED]) finish();
+          else fail(err);
+        },
+      },
+    );
+  });
 }

@@ -5,7 +5,7 @@
 // render. Per-path failures (HTTP or Redis) are results, never thrown.
 import { Cluster } from 'ioredis';
 import type { Dispatcher } from 'undici';
-import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError } from '../../adapters/http.js';
+import { createHttpAgent, describeHttpError, httpDispatch, httpRequest, isRetryableHttpError } from '../../adapters/http.js';
 import { closeRedis, connectRedis, redisReplyCode, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
@@ -216,7 +216,7 @@ async function fetchWithRetries(entry: WarmPlanEntry, options: ExecuteWarmOption
     try {
       // A plain GET, no cache-busting headers: the point is to fill the very cache
       // such headers would bypass.
-      const res = await httpRequest(entry.url, {
+      const res = await httpDispatch(entry.url, {
         timeoutMs: warm.timeoutMs,
         maxBodyBytes: warm.maxBodyBytes,
         discardBody: true,
