@@ -52,13 +52,18 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
   const client = await connectRedis(config.redis, 'patient', (err) => {
     lastClientError = err;
   });
+  // Ends the Product Hunt refresh in flight when watch ends (q, --once), not only on Ctrl-C:
+  // a slow API must not keep the process alive after the view is gone.
+  const done = new AbortController();
+  const onAbort = () => done.abort();
+  ctx.signal.addEventListener('abort', onAbort);
   try {
     const collector = createWatchCollector({
       client,
       config,
       keys: createKeys(config.redis.keyPrefix),
       url: maskUrl(config.redis.url),
-      ph: createPhPanelSource({ config, redis: client, env: ctx.env, signal: ctx.signal, awaitRefresh: options.once }),
+      ph: createPhPanelSource({ config, redis: client, env: ctx.env, signal: done.signal, awaitRefresh: options.once }),
       timeoutMs: Math.max(DEFAULT_REFRESH_TIMEOUT_MS, intervalMs),
       lastClientError: () => lastClientError,
     });
@@ -67,6 +72,8 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
     if (ctx.out.decorateStdout) return await runScreen(ctx, collector, intervalMs, io);
     return await runLines(ctx, collector, intervalMs);
   } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    done.abort();
     await closeRedis(client);
   }
 }
