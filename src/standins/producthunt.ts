@@ -38,6 +38,8 @@ export interface ProductHuntStandInOptions {
   /** Our post's votes at start and its climb (default 40 and 30 per minute). */
   startVotes?: number;
   votesPerMinute?: number;
+  /** Report every post with 0 votes, as the site does in the first 4 hours of the day. */
+  hideVotes?: boolean;
   /** Fixed delay before every answer, ms (default 0). */
   latencyMs?: number;
   port?: number;
@@ -150,7 +152,7 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
       slug: p.slug,
       tagline: p.tagline,
       url: `https://www.producthunt.com/posts/${p.slug}`,
-      votesCount: votesOf(p, at),
+      votesCount: options.hideVotes ? 0 : votesOf(p, at),
       commentsCount: Math.floor(votesOf(p, at) / 9),
       reviewsRating: 4.8,
       createdAt: new Date(dayStart + p.createdOffsetMs).toISOString(),

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectRedis, closeRedis, type RedisClient } from '../../src/adapters/redis.js';
 import { PhClient } from '../../src/adapters/producthunt/client.js';
 import { getPhLeaderboard, getPhStatus, readPhHistory, readPhRateLimit } from '../../src/domain/ph/service.js';
+import { pacificDay } from '../../src/domain/ph/day.js';
 import { InterruptedError, UnreachableError } from '../../src/errors.js';
 import { createKeys } from '../../src/keys.js';
 import { startProductHuntStandIn, type ProductHuntStandIn, type ProductHuntStandInOptions } from '../../src/standins/producthunt.js';
@@ -106,6 +107,16 @@ describe('leaderboard', () => {
     const status = await getPhStatus(s);
     expect(status.rank).toBe(board!.entries.find((e) => e.ours)!.rank);
     expect(s.standIn.requestCount()).toBe(3);
+  });
+});
+
+describe('hidden votes', () => {
+  it('gives no rank, and says why, when every post shows the same count in the first hours of the day', async () => {
+    const s = await setup({ hideVotes: true });
+    const oneHourIn = pacificDay(Date.now()).startMs + 3_600_000;
+    const status = await getPhStatus({ ...s, now: () => oneHourIn });
+    expect(status.rank).toBeNull();
+    expect(status.rankNote).toContain('hidden');
   });
 });
 
