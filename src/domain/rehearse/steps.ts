@@ -4,6 +4,7 @@
 // ingest/consume, Product Hunt polling...).
 import { createHttpAgent, describeHttpError, httpRequest } from '../../adapters/http.js';
 import { createKeys, utcDay } from '../../keys.js';
+import { seededRandom } from '../../util/random.js';
 import { percentile } from '../../util/stats.js';
 import { readCacheStatus } from '../warm/response.js';
 import { warm } from '../warm/run.js';
@@ -30,17 +31,6 @@ export interface RehearsalSettings {
   users: number;
   /** GETs of each path when measuring warm latency. */
   warmRounds: number;
-}
-
-/** mulberry32: a small seeded PRNG, so two rehearsals simulate the same crowd. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** How launch-day visitors spread over the pages: a few hot pages, a long tail. */

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../util/random.js';
 import { jitterRange, jitterTtl, NO_HISTORY_FACTOR, planPredictiveFactors } from './ttl.js';
-
-/** A deterministic uniform source (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('jitterTtl', () => {
   it('stays within ± jitter of the TTL, at the extremes of the random source too', () => {
@@ -21,7 +11,7 @@ describe('jitterTtl', () => {
   });
 
   it('spreads TTLs over the whole range rather than clumping (so markers do not expire together)', () => {
-    const random = seeded(42);
+    const random = seededRandom(42);
     const ttls = Array.from({ length: 5000 }, () => jitterTtl(300, 0.15, random));
     const { min, max } = jitterRange(300, 0.15);
     expect(Math.min(...ttls)).toBeGreaterThanOrEqual(min);
