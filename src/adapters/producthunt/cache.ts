@@ -18,6 +18,7 @@ export const CACHE_KEEP_S = 86_400;
 /** Covers one fetch with its retries and a short wait for the budget; a crashed holder frees it by expiry. */
 export const LOCK_TTL_MS = 60_000;
 const POLL_EVERY_MS = 100;
+const WAIT_NOTICE_AFTER_MS = 1000;
 /**
  * A holder's failure (401, Cloudflare, spent budget...) is shared this long
  * through the lock key, so the processes waiting for its answer fail the same
@@ -116,13 +117,14 @@ export async function fetchThroughCache<T>(o: FetchThroughCacheOptions<T>): Prom
     }
     const shared = decodeFailure(await o.redis.get(o.lockKey));
     if (shared) throw shared;
-    if (!told) {
-      o.onWait?.('another process is fetching from Product Hunt, waiting for its answer', LOCK_TTL_MS);
-      told = true;
-    }
     // Wait for the holder's answer; if the lock goes away without one (the holder failed), try to take it.
     while (o.now() < deadline) {
       await sleep(POLL_EVERY_MS + Math.floor(Math.random() * 20), o.signal);
+      // Most waits are a few hundred ms: say something only when one is noticeable.
+      if (!told && o.now() - startedAt >= WAIT_NOTICE_AFTER_MS) {
+        o.onWait?.('another process is fetching from Product Hunt, waiting for its answer', LOCK_TTL_MS);
+        told = true;
+      }
       const latest = await readCacheEntry<T>(o.redis, o.cacheKey);
       if (isNewAnswer(latest)) return { entry: latest, cached: true };
       const lock = await o.redis.get(o.lockKey);
