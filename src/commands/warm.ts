@@ -103,6 +103,9 @@ export function renderWarmSummary(result: WarmResult, paint: Paint): string {
     `${result.warmed} warmed, ${result.skipped} skipped (already warm), ${result.failed} failed of ${result.total}`,
     `success ${pct(result.successRate)} ${verdict}`,
     `latency p50 ${ms(result.latency.p50)} p95 ${ms(result.latency.p95)}`,
+    ...(Object.keys(result.cacheStatuses).length > 0
+      ? [`cache ${Object.entries(result.cacheStatuses).map(([status, n]) => `${status} ${n}`).join(', ')}`]
+      : []),
     formatDuration(result.durationMs),
   ];
   return parts.join(' · ');
@@ -161,6 +164,7 @@ export function warmResultJson(result: WarmResult): object {
     threshold: result.threshold,
     passed: result.passed,
     latency: result.latency,
+    cacheStatuses: result.cacheStatuses,
     durationMs: result.durationMs,
     paths: result.paths,
     fallback: result.fallback,

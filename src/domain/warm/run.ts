@@ -73,6 +73,8 @@ export interface WarmResult {
   threshold: number;
   passed: boolean;
   latency: { p50: number | null; p95: number | null };
+  /** Responses per reported cache status ("MISS": 14, "HIT": 2); paths without a header are not counted. */
+  cacheStatuses: Record<string, number>;
   durationMs: number;
   paths: WarmPathResult[];
   fallback: WarmFallback | null;
@@ -337,7 +339,10 @@ export async function callRevalidation(config: LaunchConfig, env: NodeJS.Process
   return fallback;
 }
 
-export function summarizeWarm(paths: WarmPathResult[], threshold: number): Pick<WarmResult, 'total' | 'warmed' | 'skipped' | 'failed' | 'successRate' | 'passed' | 'latency'> {
+export function summarizeWarm(
+  paths: WarmPathResult[],
+  threshold: number,
+): Pick<WarmResult, 'total' | 'warmed' | 'skipped' | 'failed' | 'successRate' | 'passed' | 'latency' | 'cacheStatuses'> {
   const count = (r: WarmOutcome) => paths.filter((p) => p.result === r).length;
   const warmed = count('warmed');
   const skipped = count('skipped');
@@ -345,7 +350,10 @@ export function summarizeWarm(paths: WarmPathResult[], threshold: number): Pick<
   const total = paths.length;
   const successRate = total === 0 ? 1 : (warmed + skipped) / total;
   const latencies = paths.flatMap((p) => (p.latencyMs === null ? [] : [p.latencyMs]));
+  const cacheStatuses: Record<string, number> = {};
+  for (const p of paths) if (p.cacheStatus) cacheStatuses[p.cacheStatus] = (cacheStatuses[p.cacheStatus] ?? 0) + 1;
   return {
+    cacheStatuses,
     total,
     warmed,
     skipped,
