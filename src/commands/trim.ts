@@ -4,6 +4,7 @@
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
 import { closeRedis, connectRedis } from '../adapters/redis.js';
+import { failOnLostRedis } from '../adapters/redis-lost.js';
 import { UsageError } from '../errors.js';
 import { createKeys } from '../keys.js';
 import type { StreamTrimOutcome } from '../domain/streams/execute-trim.js';
@@ -32,7 +33,7 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
   const redis = await connectRedis(config.redis, 'oneshot');
   let result: TrimRunResult;
   try {
-    result = await trimStreams({
+    result = await failOnLostRedis(config.redis.url, () => trimStreams({
       redis,
       keys,
       nowMs: Date.now(),
@@ -41,7 +42,7 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
       olderThanMs,
       force: options.force === true,
       dryRun: options.dryRun === true,
-    });
+    }));
   } finally {
     await closeRedis(redis);
   }

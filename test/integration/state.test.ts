@@ -8,6 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
+import { failOnLostRedis } from '../../src/adapters/redis-lost.js';
+import { startRedisServer } from '../../src/adapters/redis-server.js';
+import { UnreachableError } from '../../src/errors.js';
 import { scanConversionStates } from '../../src/domain/state/deep-scan.js';
 import { readConversionSummary, writeConversionCounters } from '../../src/domain/state/summary.js';
 import { createKeys } from '../../src/keys.js';
@@ -108,5 +111,27 @@ describe('state (integration)', () => {
       histogram: again.histogram,
     });
     expect(counters.events).toBe(77); // history is not state: left alone
+  });
+
+  it('a Redis lost in the middle of a deep scan is an UnreachableError naming the masked URL', async () => {
+    const server = await startRedisServer({ args: ['--requirepass', 'hunter2'] });
+    const url = server.url.replace('redis://', 'redis://:hunter2@');
+    const client = await connectRedis(makeConfig({}, url, 'lost:').redis);
+    clients.push(client);
+    try {
+      const keys = createKeys('lost:');
+      const pipe = client.pipeline();
+      for (let i = 0; i < 2000; i++) pipe.set(keys.convState(String(i)), '{}');
+      await pipe.exec();
+      const scan = failOnLostRedis(url, () =>
+        scanConversionStates(client, keys, { batchSize: 10, inFlight: 1, onProgress: () => void server.process.kill('SIGKILL') }),
+      );
+      const err = await scan.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect((err as Error).message).toContain(`127.0.0.1:${server.port}`);
+      expect((err as Error).message).not.toContain('hunter2');
+    } finally {
+      await server.stop();
+    }
   });
 });
