@@ -51,4 +51,12 @@ export { applyRules, buildRules, replayEngagement, type ConversionRules, type Ru
 export { runConsumer, type ConsumerOptions, type ConsumeTotals } from './domain/engagement/consumer.js';
 export { ingestLines, type NdjsonResult } from './domain/engagement/ndjson.js';
 export { generateTraffic, driveTraffic, seededRandom, type TrafficOptions, type DriveOptions, type DriveResult } from './domain/engagement/simulate.js';
+export { runChecklist, type RunChecklistOptions, type ChecklistRun } from './domain/checklist/run.js';
+export { CHECKS, selectChecks, parseCheckIds } from './domain/checklist/registry.js';
+export { choosePhase, phaseAt, parsePhase } from './domain/checklist/phase.js';
+export { checklistExitCode, toChecklistJson, type ChecklistReport } from './domain/checklist/report.js';
+export { renderJunit } from './domain/checklist/junit.js';
+export { renderGithubAnnotations } from './domain/checklist/github.js';
+export { buildLaunchReport, type LaunchReport } from './domain/checklist/launch-report.js';
+export type { CheckDefinition, CheckResult, CheckStatus, Phase as ChecklistPhase } from './domain/checklist/types.js';
 export * from './errors.js';

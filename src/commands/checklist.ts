@@ -5,14 +5,14 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadContextConfig, type CommandContext } from '../context.js';
 import { InterruptedError, UsageError, errorCode } from '../errors.js';
-import { gatherChecklistFacts } from '../domain/checklist/gather/index.js';
 import { isGithubActions, renderGithubAnnotations } from '../domain/checklist/github.js';
 import { renderJunit } from '../domain/checklist/junit.js';
 import { buildLaunchReport } from '../domain/checklist/launch-report.js';
 import { choosePhase } from '../domain/checklist/phase.js';
-import { CHECKS, neededFacts, parseCheckIds, selectChecks } from '../domain/checklist/registry.js';
+import { CHECKS, parseCheckIds, selectChecks } from '../domain/checklist/registry.js';
 import { checkListJson, renderCheckList, renderChecklist } from '../domain/checklist/render.js';
-import { buildChecklistReport, checklistExitCode, evaluateChecks, toChecklistJson } from '../domain/checklist/report.js';
+import { checklistExitCode, recount, toChecklistJson } from '../domain/checklist/report.js';
+import { runChecklist } from '../domain/checklist/run.js';
 
 export interface ChecklistOptions {
   list?: boolean;
@@ -45,13 +45,15 @@ export async function checklistCommand(ctx: CommandContext, phaseArg: string | u
 
   const spinner = await out.spinner(`checklist ${phase}: gathering facts for ${checks.length} checks`);
   const done: string[] = [];
-  const { facts, redisUnreachable } = await gatherChecklistFacts({
+  const { report, facts } = await runChecklist({
     config,
     env: ctx.env,
-    needs: neededFacts(checks),
     phase,
-    nowMs: startedAtMs,
+    only,
+    skip,
+    strict: options.strict === true,
     reportPath,
+    nowMs: startedAtMs,
     signal: ctx.signal,
     onProgress: (what) => {
       done.push(what);
@@ -61,16 +63,15 @@ export async function checklistCommand(ctx: CommandContext, phaseArg: string | u
   spinner.stop();
   if (ctx.signal.aborted) throw new InterruptedError();
 
-  const results = evaluateChecks(checks, facts, config.thresholds);
-  const launchReportResult = results.find((r) => r.id === 'launch.report');
+  const launchReportResult = report.checks.find((r) => r.id === 'launch.report');
   if (launchReportResult && reportPath) {
     try {
       await writeFile(reportPath, `${JSON.stringify(buildLaunchReport(facts), null, 2)}\n`);
     } catch (err) {
       Object.assign(launchReportResult, { status: 'fail', found: `cannot write ${reportPath} (${errorCode(err) ?? String(err)})`, hint: 'pass a --report path in a writable folder' });
+      recount(report);
     }
   }
-  const report = buildChecklistReport(phase, results, { strict: options.strict === true, redisUnreachable });
 
   if (junitPath) {
     const xml = renderJunit(report, { startedAtMs, durationMs: Date.now() - startedAtMs, launchName: config.launch.name });

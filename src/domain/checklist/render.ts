@@ -17,8 +17,13 @@ export function renderChecklist(report: ChecklistReport, { decorate, paint }: Re
   const lines: string[] = [];
   if (decorate) {
     const rows = report.checks.map((c) => [paint(COLOUR[c.status], SYMBOL[c.status]), c.id, c.expected, c.found]);
-    lines.push(renderTable({ head: ['', 'check', 'expected', 'found'], rows, decorate: true }));
+    // Aligned columns rather than a box: `found` can be long, and box rules around
+    // 20 wrapped rows read worse than k6's / lhci's plain lists.
+    const table = renderTable({ head: ['', 'check', 'expected', 'found'], rows, decorate: false, align: ['left', 'left', 'left', 'left'] });
+    const [head, ...body] = table.split('\n');
+    lines.push(paint('bold', head ?? ''), ...body);
     const toFix = report.checks.filter((c) => (c.status === 'fail' || c.status === 'warn') && c.hint);
+    if (toFix.length > 0) lines.push('');
     for (const c of toFix) lines.push(`${paint(COLOUR[c.status], SYMBOL[c.status])} ${paint('bold', c.id)}: ${c.hint}`);
   } else {
     for (const c of report.checks) {
@@ -44,7 +49,7 @@ export function renderVerdict(report: ChecklistReport, paint: Paint): string {
 /** `checklist --list`: every check, its phases and what it guards against. */
 export function renderCheckList(checks: readonly CheckDefinition[], { decorate }: RenderOptions): string {
   const rows = checks.map((c) => [c.id, c.phases.join(' '), c.guards]);
-  return renderTable({ head: ['check', 'phases', 'guards against'], rows, decorate });
+  return renderTable({ head: ['check', 'phases', 'guards against'], rows, decorate, align: ['left', 'left', 'left'] });
 }
 
 export function checkListJson(checks: readonly CheckDefinition[]): object {

@@ -32,6 +32,13 @@ export function buildChecklistReport(phase: Phase, results: CheckResult[], optio
   return { phase, passed, strict: options.strict, counts, checks: results, redisUnreachable: options.redisUnreachable };
 }
 
+/** Recomputes counts and verdict after a result changed (launch.report failing to write its file). */
+export function recount(report: ChecklistReport): void {
+  const again = buildChecklistReport(report.phase, report.checks, { strict: report.strict, redisUnreachable: report.redisUnreachable });
+  report.counts = again.counts;
+  report.passed = again.passed;
+}
+
 /** 0 passed, 3 Redis unreachable (the report was still printed), 1 a check failed. */
 export function checklistExitCode(report: ChecklistReport): number {
   if (report.redisUnreachable) return 3;
