@@ -4,6 +4,7 @@
 // against it, prints each step's section, and always cleans up — also on an
 // error or Ctrl-C.
 import type { CommandContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { createRehearsalEnv, type RehearsalEnv } from '../domain/rehearse/environment.js';
 import { runRehearsal } from '../domain/rehearse/run.js';
 import { rehearsalSteps, type RehearsalSection } from '../domain/rehearse/steps.js';
@@ -29,7 +30,7 @@ export function renderSection(section: RehearsalSection, paint: Paint): string {
 
 export async function rehearseCommand(ctx: CommandContext, options: RehearseCommandOptions): Promise<number> {
   const users = parsePositiveInt(options.users ?? '2000', '--users');
-  if (users > MAX_USERS) throw new (await import('../errors.js')).UsageError(`--users: at most ${MAX_USERS}, received ${users}`);
+  if (users > MAX_USERS) throw new UsageError(`--users: at most ${MAX_USERS}, received ${users}`);
   // Timed traffic joins the rehearsal with the engagement steps; the flag is validated now so scripts stay valid.
   const durationMs = parseDuration(options.duration ?? '10s', '--duration');
   const out = ctx.out;
@@ -46,8 +47,8 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
       `launchctl rehearse: ${env.ownRedis ? 'throwaway redis-server' : 'Redis'} ${env.redisLabel}${env.ownRedis ? '' : ` (keys under ${env.config.redis.keyPrefix}*)`} · stand-in site ${env.site.origin}\n`,
     );
     const outcome = await runRehearsal(env, rehearsalSteps({ users, warmRounds: WARM_ROUNDS }), {
-      onStepStart: (step) => {
-        void out.spinner(step.title).then((s) => (spinner = s));
+      onStepStart: async (step) => {
+        spinner = await out.spinner(step.title);
       },
       onStepEnd: (section) => {
         spinner?.stop();

@@ -113,7 +113,10 @@ export function renderWarmSummary(result: WarmResult, paint: Paint): string {
 
 function renderPredictive(info: WarmPredictiveInfo | null, result: WarmResult): string[] {
   if (!info) return [];
-  const lines = [`predictive: ${info.sampled} engagement events read over the last ${formatDuration(info.windowMs)}${info.capped ? ' (sample cap reached: newest events only)' : ''}; factors:`];
+  const head = `predictive: ${info.sampled} engagement events read over the last ${formatDuration(info.windowMs)}${info.capped ? ' (sample cap reached: newest events only)' : ''}`;
+  const reasons = new Set(result.paths.map((p) => p.reason));
+  if (reasons.size === 1) return [`${head}; every path: ${[...reasons][0] ?? `×${result.paths[0]?.factor ?? 1}`}`];
+  const lines = [`${head}; factors:`];
   const seen = new Set<string>();
   for (const p of result.paths) {
     if (!p.reason || seen.has(p.path)) continue;

@@ -31,7 +31,7 @@ describe('CleanupRegistry', () => {
 describe('runRehearsal', () => {
   it('runs the steps in order and passes when every section passes', async () => {
     const seen: string[] = [];
-    const outcome = await runRehearsal(fakeEnv(), [step('a'), step('b')], { onStepStart: (s) => seen.push(s.id) });
+    const outcome = await runRehearsal(fakeEnv(), [step('a'), step('b')], { onStepStart: (s) => void seen.push(s.id) });
     expect(seen).toEqual(['a', 'b']);
     expect(outcome).toMatchObject({ ok: true, interrupted: false });
     expect(outcome.sections.map((s) => s.id)).toEqual(['a', 'b']);

@@ -11,15 +11,15 @@ export interface RehearsalOutcome {
 }
 
 export interface RunRehearsalHooks {
-  onStepStart?(step: RehearsalStep): void;
-  onStepEnd?(section: RehearsalSection): void;
+  onStepStart?(step: RehearsalStep): Promise<void> | void;
+  onStepEnd?(section: RehearsalSection): Promise<void> | void;
 }
 
 export async function runRehearsal(env: RehearsalEnv, steps: readonly RehearsalStep[], hooks: RunRehearsalHooks = {}): Promise<RehearsalOutcome> {
   const sections: RehearsalSection[] = [];
   for (const step of steps) {
     if (env.signal.aborted) break;
-    hooks.onStepStart?.(step);
+    await hooks.onStepStart?.(step);
     let section: RehearsalSection;
     try {
       section = await step.run(env);
@@ -28,11 +28,11 @@ export async function runRehearsal(env: RehearsalEnv, steps: readonly RehearsalS
       const message = err instanceof Error ? err.message : String(err);
       section = { id: step.id, title: step.title, ok: false, lines: [`failed: ${message}`], data: { error: message } };
       sections.push(section);
-      hooks.onStepEnd?.(section);
+      await hooks.onStepEnd?.(section);
       break;
     }
     sections.push(section);
-    hooks.onStepEnd?.(section);
+    await hooks.onStepEnd?.(section);
   }
   const interrupted = env.signal.aborted;
   return { ok: !interrupted && sections.length === steps.length && sections.every((s) => s.ok), interrupted, sections };

@@ -202,7 +202,7 @@ export const warmStep: RehearsalStep = {
     const lines = [
       `${r.warmed} warmed, ${r.skipped} skipped, ${r.failed} failed of ${r.total} · success ${(r.successRate * 100).toFixed(1)}% (threshold ${(r.threshold * 100).toFixed(0)}%) · p50 ${fmt(r.latency.p50)} p95 ${fmt(r.latency.p95)}`,
       `paths: ${plan.entries.filter((e) => e.source === 'config').length} from the config, ${plan.entries.filter((e) => e.source === 'sitemap').length} from the sitemap`,
-      `predictive: ${r.predictive?.sampled ?? 0} events read; TTL factors ${factors}`,
+      `predictive: ${r.predictive?.sampled ?? 0} events read${r.predictive?.capped ? ' (the newest only: sample cap)' : ''}; TTL factors ${factors}`,
     ];
     if (retried.length > 0) lines.push(`retried: ${retried.map((p) => `${p.path} (${p.attempts} attempts, ${p.result})`).join(', ')}`);
     if (r.fallback) lines.push(`revalidation fallback: ${r.fallback.paths.length} paths → ${r.fallback.status ?? r.fallback.error}`);
