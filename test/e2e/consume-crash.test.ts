@@ -33,22 +33,34 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts `consume` and SIGKILLs it after killAfterMs unless it ended first. */
-function consumeUntilKilled(args: string[], killAfterMs: number): Promise<{ killed: boolean; code: number | null }> {
+/**
+ * Starts `consume` and SIGKILLs it `killAfterMs` after it has applied its first
+ * entries (watched through the counters), so a kill lands mid-work however
+ * slowly the machine starts processes.
+ */
+function consumeUntilKilled(args: string[], appliedSoFar: () => Promise<number>, killAfterMs: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !['CI', 'REDIS_URL', 'LAUNCHCTL_CONFIG'].includes(k)) env[k] = v;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let killed = false;
-    const timer = setTimeout(() => {
-      killed = child.exitCode === null;
-      child.kill('SIGKILL');
-    }, killAfterMs);
+    let exited = false;
     child.on('error', reject);
     child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ killed, code });
+      exited = true;
+      resolve({ killed, code, stderr: stderr.slice(-300) });
     });
+    void (async () => {
+      const before = await appliedSoFar();
+      while (!exited && (await appliedSoFar()) === before) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, killAfterMs));
+      if (!exited) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    })();
   });
 }
 
@@ -70,26 +82,28 @@ describe('consume survives SIGKILL at random moments', () => {
 
     const keys = createKeys(prefix);
     const stream = keys.engagementStream(utcDay(Date.now()));
+    const appliedSoFar = async () => Number((await redis.client().hget(keys.convStats(), 'events')) ?? 0);
     const group = 'conversion';
-    const kills: { killed: boolean; pendingAfter: number }[] = [];
+    const kills: { killed: boolean; code: number | null; stderr: string; pendingAfter: number }[] = [];
     for (let i = 0; i < KILLS; i++) {
       // Even runs restart under the same name (its own history comes first);
       // odd runs are a new consumer that reclaims the dead one's entries.
       const name = i % 2 === 0 ? 'crash' : `crash-${i}`;
       const batch = [200, 500, 1000][Math.floor(random() * 3)]!;
-      const killAfterMs = 400 + Math.floor(random() * 1000);
+      const killAfterMs = Math.floor(random() * 250);
       const run = await consumeUntilKilled(
         [...base, 'consume', '--once', '--consumer', name, '--batch', String(batch), '--reclaim-idle', '1ms', '--forget-idle', '1ms', '--max-deliveries', '1000'],
+        appliedSoFar,
         killAfterMs,
       );
       const [pending] = (await redis.client().xpending(stream, group).catch(() => [0])) as [number];
-      kills.push({ killed: run.killed, pendingAfter: Number(pending) });
+      kills.push({ ...run, pendingAfter: Number(pending) });
     }
     const final = await runCli([...base, '--json', 'consume', '--once', '--consumer', 'final', '--reclaim-idle', '1ms', '--forget-idle', '1ms', '--max-deliveries', '1000'], { timeoutMs: 60_000 });
     expect(final.code, final.stderr).toBe(0);
 
     // The kills really interrupted work in progress.
-    expect(kills.filter((k) => k.killed).length, JSON.stringify(kills)).toBeGreaterThanOrEqual(3);
+    expect(kills.filter((k) => k.killed).length, JSON.stringify(kills)).toBe(KILLS);
     expect(kills.some((k) => k.pendingAfter > 0), JSON.stringify(kills)).toBe(true);
 
     const raw = redis.client();

@@ -107,18 +107,24 @@ describe('exactly-once state updates', () => {
     expect(await redis.client().hgetall(keys.convStats())).toMatchObject({ events: '1', users: '1', 'variant:default': '1', 'hist:3': '1' });
   });
 
-  it('forgets applied records below the watermark, keeps the rest', async () => {
+  it('forgets applied records below the watermark once a state holds more than 8, keeps the rest', async () => {
     const { config, client: c } = await connect();
     const keys = createKeys(config.redis.keyPrefix);
     const rules = buildRules(config.conversion);
     const user = randomUUID();
+    const ids = Array.from({ length: 8 }, (_, i) => `${100 + i}-0`);
     await callApply(
       c,
-      ['100-0', '200-0', '300-5'].map((id, i) => ({ userId: user, record: `2026-12-08/${id}`, eventType: 'hover', ts: i })),
-      { keys, rules, updateCounters: true, nowMs: 1 },
+      ids.map((id, i) => ({ userId: user, record: `2026-12-08/${id}`, eventType: 'hover', ts: i })),
+      { keys, rules, watermark: '105-0', updateCounters: true, nowMs: 1 },
     );
-    await callApply(c, [{ userId: user, record: '2026-12-08/400-0', eventType: 'hover', ts: 9 }], { keys, rules, watermark: '300-0', updateCounters: true, nowMs: 1 });
-    expect((await readState(redis.client(), config, user))?.applied).toEqual(['2026-12-08/300-5', '2026-12-08/400-0']);
+    // 8 records: not pruned yet, even below the watermark.
+    expect((await readState(redis.client(), config, user))?.applied).toHaveLength(8);
+    await callApply(c, [{ userId: user, record: '2026-12-08/200-0', eventType: 'hover', ts: 99 }], { keys, rules, watermark: '105-0', updateCounters: true, nowMs: 1 });
+    expect((await readState(redis.client(), config, user))?.applied).toEqual([...ids.slice(5).map((id) => `2026-12-08/${id}`), '2026-12-08/200-0']);
+    // A pruned record's entry can never come back (that is what the watermark means); kept ones are still recognised.
+    const again = await callApply(c, [{ userId: user, record: '2026-12-08/106-0', eventType: 'hover', ts: 12 }], { keys, rules, updateCounters: true, nowMs: 1 });
+    expect(again.statuses).toBe('d');
   });
 
   it('moves users between variant and histogram counters as their state changes', async () => {

@@ -28,9 +28,10 @@
 // any is pending, else the last-delivered-id), every applied entry with an ID
 // below W is acked for good. W only grows: an observation stays true later, so
 // a W observed after the previous batch is a safe (slightly conservative) bound
-// for the next one. Records below W are pruned when the state is next written:
-// a state keeps about as many records as its user had entries since the oldest
-// pending entry, a handful in steady state. Entry IDs are compared across day
+// for the next one. Records below W are pruned when the state is written while
+// holding more than 8 (a short list is cheaper to scan than to prune): a state
+// keeps at most 8 records or as many as its user had entries since the oldest
+// pending entry, whichever is more. Entry IDs are compared across day
 // streams; new day streams get IDs from the server clock, above any W observed
 // before, so a stream this consumer has not discovered yet cannot hold pending
 // entries below W (unless the server clock goes backwards). A cap of

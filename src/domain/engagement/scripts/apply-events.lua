@@ -87,19 +87,38 @@ local function load(key)
   return v, false
 end
 
+-- Applied records are pruned only once a state holds more than this many:
+-- most states never reach it, and a short list is cheaper to scan than to prune.
+local PRUNE_ABOVE = 8
+
 local function encode(s)
   local applied = s.applied
-  if #applied > maxApplied then
+  if #applied > PRUNE_ABOVE then
     local kept = {}
-    for i = #applied - maxApplied + 1, #applied do kept[#kept + 1] = applied[i] end
+    for _, r in ipairs(applied) do
+      if not below_watermark(r) then kept[#kept + 1] = r end
+    end
+    -- The safety cap: keep the newest records.
+    if #kept > maxApplied then
+      local newest = {}
+      for i = #kept - maxApplied + 1, #kept do newest[#newest + 1] = kept[i] end
+      kept = newest
+    end
     applied = kept
-    s.applied = kept
   end
   -- cjson writes an empty table as {}: leave the field out instead.
-  if #applied == 0 then s.applied = nil end
+  if #applied == 0 then s.applied = nil else s.applied = applied end
   local text = cjson.encode(s)
   s.applied = applied
   return text
+end
+
+local function contains(list, value)
+  -- Lua strings are interned: each == is a pointer comparison.
+  for i = #list, 1, -1 do
+    if list[i] == value then return true end
+  end
+  return false
 end
 
 local cache = {}
@@ -117,25 +136,16 @@ for i = 1, n do
   local c = cache[key]
   if not c then
     local s, corrupt = load(key)
-    c = { s = s, corrupt = corrupt, seen = {} }
+    c = { s = s, corrupt = corrupt }
     if s then
       c.v0 = s.variant
       c.b0 = bucket(to_units(s.confidence))
-      -- Once per key and call: forget records below the watermark, index the rest.
-      local kept = {}
-      for _, r in ipairs(s.applied) do
-        if not below_watermark(r) then
-          kept[#kept + 1] = r
-          c.seen[r] = true
-        end
-      end
-      s.applied = kept
     end
     cache[key] = c
     order[#order + 1] = key
   end
   local s = c.s
-  if record ~= '' and c.seen[record] then
+  if record ~= '' and s and contains(s.applied, record) then
     statuses[i] = 'd'
   else
     local prevUnits = s and to_units(s.confidence) or 0
@@ -153,10 +163,7 @@ for i = 1, n do
     ns.confidence = units / UNITS
     ns.lastUpdated = s and math.max(s.lastUpdated, ts) or ts
     ns.events = ns.events + 1
-    if record ~= '' then
-      ns.applied[#ns.applied + 1] = record
-      c.seen[record] = true
-    end
+    if record ~= '' then ns.applied[#ns.applied + 1] = record end
     c.s = ns
     c.dirty = true
     appliedCount = appliedCount + 1
@@ -170,41 +177,40 @@ for i = 1, n do
   if returnStates then states[i] = c.s and encode(c.s) or '' end
 end
 
-local deltas = {}
-local deltaOrder = {}
-local function add(field, d)
-  if deltas[field] == nil then
-    deltas[field] = 0
-    deltaOrder[#deltaOrder + 1] = field
-  end
-  deltas[field] = deltas[field] + d
-end
-if appliedCount > 0 then add('events', appliedCount) end
-
+local users = 0
+local variantDelta = { default = 0, pricing = 0, video = 0 }
+local histDelta = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 for _, key in ipairs(order) do
   local c = cache[key]
   if c.dirty then
     redis.call('SET', key, encode(c.s), 'EX', ttl)
     if c.v0 then
-      add('variant:' .. c.v0, -1)
-      add('hist:' .. c.b0, -1)
+      variantDelta[c.v0] = variantDelta[c.v0] - 1
+      histDelta[c.b0 + 1] = histDelta[c.b0 + 1] - 1
     else
-      add('users', 1)
+      users = users + 1
     end
-    add('variant:' .. c.s.variant, 1)
-    add('hist:' .. bucket(to_units(c.s.confidence)), 1)
+    local v = c.s.variant
+    variantDelta[v] = variantDelta[v] + 1
+    local b = bucket(to_units(c.s.confidence)) + 1
+    histDelta[b] = histDelta[b] + 1
   end
 end
 
 local flat = {}
-for _, field in ipairs(deltaOrder) do
-  local d = deltas[field]
+local function emit(field, d)
   if d ~= 0 then
     flat[#flat + 1] = field
     flat[#flat + 1] = d
     if updateCounters then redis.call('HINCRBY', KEYS[1], field, tostring(d)) end
   end
 end
+emit('events', appliedCount)
+emit('users', users)
+emit('variant:default', variantDelta.default)
+emit('variant:pricing', variantDelta.pricing)
+emit('variant:video', variantDelta.video)
+for b = 1, 10 do emit('hist:' .. (b - 1), histDelta[b]) end
 if updateCounters and appliedCount > 0 then redis.call('HSET', KEYS[1], 'updatedAt', nowMs) end
 
 local reply = { table.concat(statuses), flat }
