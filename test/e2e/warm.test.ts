@@ -1,12 +1,13 @@
 // End to end: `launchctl warm` as a process through pipes (CI cleared), against
 // the stand-in site and the run's redis-server.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/adapters/redis-server.js';
 import { startSiteStandIn, type SiteStandIn } from '../../src/standins/site.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { sharedRedisUrl, testPrefix } from '../helpers/redis.js';
 
 const SECRET = 'e2e-revalidate-secret-42';
@@ -102,6 +103,34 @@ describe('launchctl warm (built CLI)', () => {
     const r = await runCli(['-c', file, 'warm']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('site.origin');
+  });
+
+  it('--repeat-after re-warms each interval, one JSON line per round, until Ctrl-C (exit 130)', async () => {
+    const file = await writeConfig(['/', '/pricing']);
+    const child = spawn(process.execPath, [BIN, '-c', file, 'warm', '--json', '--repeat-after', '1s'], {
+      env: { ...process.env, CI: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fewer than 2 rounds: ${stdout}`)), 20_000);
+      child.stdout.on('data', () => {
+        if (stdout.split('\n').filter(Boolean).length >= 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(130);
+    const rounds = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { version: number; type: string; round: number; warmed: number; skipped: number });
+    expect(rounds[0]).toMatchObject({ version: 1, type: 'round', round: 1, warmed: 2 });
+    expect(rounds[1]).toMatchObject({ type: 'round', round: 2, skipped: 2 });
   });
 
   it('Redis down: exit 3 within 5 s, URL with the password masked, no stack trace', async () => {
