@@ -4,8 +4,7 @@ import type { Fact } from '../types.js';
 
 export async function gatherFact<T>(what: string, timeoutMs: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<Fact<T>> {
   const controller = new AbortController();
-  const onParentAbort = () => controller.abort(parent?.reason);
-  parent?.addEventListener('abort', onParentAbort, { once: true });
+  let onParentAbort = () => controller.abort(parent?.reason);
   let timer: NodeJS.Timeout | undefined;
   try {
     const deadline = new Promise<never>((_, reject) => {
@@ -13,6 +12,13 @@ export async function gatherFact<T>(what: string, timeoutMs: number, parent: Abo
         controller.abort(new Error('timeout'));
         reject(new Error(`${what}: no answer within ${timeoutMs} ms (thresholds.checkTimeoutMs)`));
       }, timeoutMs);
+      // Ctrl-C: stop waiting at once (the command then exits 130).
+      onParentAbort = () => {
+        controller.abort(parent?.reason);
+        reject(new Error(`${what}: interrupted`));
+      };
+      if (parent?.aborted) onParentAbort();
+      else parent?.addEventListener('abort', onParentAbort, { once: true });
     });
     const value = await Promise.race([fn(controller.signal), deadline]);
     return { ok: true, value };
