@@ -143,6 +143,16 @@ describe('warm (integration)', () => {
     expect(result.notes.join('\n')).toContain('site.revalidate is not configured');
   });
 
+  it('a slow answer times out and is retried; a 429 is not retried and says what to change', async () => {
+    const s = await site({ paths: ['/slow', '/limited'], slowMs: { '/slow': 3000 }, statusFor: { '/limited': 429 } });
+    const config = configFor(s, [{ path: '/slow', ttl: 60 }, { path: '/limited', ttl: 60 }], { warm: { timeoutMs: 300, retries: 1 } });
+    const result = await run({ config, env: {} });
+    const byPath = new Map(result.paths.map((p) => [p.path, p]));
+    expect(byPath.get('/slow')).toMatchObject({ result: 'failed', httpStatus: null, attempts: 2, error: 'timeout after 2 attempts' });
+    expect(s.requestCount('/slow')).toBe(2);
+    expect(byPath.get('/limited')).toMatchObject({ result: 'failed', httpStatus: 429, attempts: 1, error: 'HTTP 429 (rate limited: lower --concurrency)' });
+  });
+
   it('GETs (never HEAD) without cache-busting headers, within the concurrency bound', async () => {
     const paths = Array.from({ length: 30 }, (_, i) => `/c/${i}`);
     const s = await site({ paths, renderMs: 30 });

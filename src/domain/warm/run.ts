@@ -410,7 +410,8 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
       return base;
     }
     if (fetched.status >= 400) {
-      base.error = `HTTP ${fetched.status}`;
+      // 429 is the CDN or WAF pushing back on the warmer itself: say what to change.
+      base.error = fetched.status === 429 ? 'HTTP 429 (rate limited: lower --concurrency)' : `HTTP ${fetched.status}`;
       return base;
     }
     const marker = JSON.stringify({ status: 'warmed', ts: now(), httpStatus: fetched.status, cacheStatus: cache.status, ttl: entry.ttl, factor: entry.factor });
