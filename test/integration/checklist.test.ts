@@ -3,7 +3,8 @@
  * each way (maxmemory 0; allkeys-lru; volatile-lru with maxmemory; a tiny
  * noeviction server driven into OOM rejections), the shared server for day
  * streams, consumer-group lag and pending entries, dead letters and warm
- * markers; a local HTTP site with good and bad Cache-Control and og: tags; an
+ * markers; a local HTTP site with good and bad Cache-Control and og: tags; the
+ * ISR-like stand-in site (cold first renders, a redirect); an
  * HTTPS server with a self-signed certificate that expires in 3 days (made by
  * openssl); a site that never answers (the deadline holds); an unreachable
  * Redis; and the Product Hunt stand-in (token accepted and rejected, missing
@@ -26,6 +27,7 @@ import { evaluateChecks } from '../../src/domain/checklist/report.js';
 import type { CheckResult, Phase } from '../../src/domain/checklist/types.js';
 import { createKeys, utcDay } from '../../src/keys.js';
 import { startProductHuntStandIn, type ProductHuntStandIn } from '../../src/standins/producthunt.js';
+import { startSiteStandIn } from '../../src/standins/site.js';
 import { makeConfig, sharedRedisUrl, useTestRedis } from '../helpers/redis.js';
 
 const HOUR = 3_600_000;
@@ -224,6 +226,25 @@ describe('the site', () => {
     } finally {
       sockets.forEach((s) => s.destroy());
       silent.close();
+    }
+  });
+});
+
+describe('the ISR-like stand-in site', () => {
+  it('slow cold renders warn site.latency until the pages are cached; a redirect fails site.paths', async () => {
+    const site = await startSiteStandIn({ paths: ['/', '/pricing'], renderMs: 400, redirects: { '/old': '/pricing' } });
+    try {
+      const input = { site: { origin: site.origin }, warm: { paths: [{ path: '/', ttl: 60 }, { path: '/pricing', ttl: 60 }] }, thresholds: { siteLatencyP95Ms: 200 } };
+      const cold = await run(input, 't-1', ['site.paths', 'site.latency']);
+      expect(cold.get('site.paths').status).toBe('pass');
+      expect(cold.get('site.latency')).toMatchObject({ status: 'warn' });
+      expect(cold.get('site.latency').hint).toContain('launchctl warm');
+      const warm = await run(input, 't-1', ['site.latency']);
+      expect(warm.get('site.latency').status).toBe('pass');
+      const moved = await run({ ...input, warm: { paths: [{ path: '/old', ttl: 60 }] } }, 't-1', ['site.paths']);
+      expect(moved.get('site.paths')).toMatchObject({ status: 'fail', found: '/old 301' });
+    } finally {
+      await site.stop();
     }
   });
 });
