@@ -30,6 +30,8 @@ export interface WatchIo {
 
 /** Faster than this, the dashboard itself would be a noticeable load on Redis. */
 const MIN_INTERVAL_MS = 100;
+/** A slow interval may wait longer for an answer, but an outage still shows within this. */
+const MAX_REFRESH_TIMEOUT_MS = 15_000;
 
 // Terminal control sequences (xterm; tmux, iTerm2, Windows Terminal, GNOME all accept them).
 const ALT_SCREEN_ON = '\x1b[?1049h';
@@ -64,7 +66,7 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
       keys: createKeys(config.redis.keyPrefix),
       url: maskUrl(config.redis.url),
       ph: createPhPanelSource({ config, redis: client, env: ctx.env, signal: done.signal, awaitRefresh: options.once }),
-      timeoutMs: Math.max(DEFAULT_REFRESH_TIMEOUT_MS, intervalMs),
+      timeoutMs: Math.min(MAX_REFRESH_TIMEOUT_MS, Math.max(DEFAULT_REFRESH_TIMEOUT_MS, intervalMs)),
       lastClientError: () => lastClientError,
     });
     if (options.once) return await runOnce(ctx, collector);
