@@ -1,8 +1,9 @@
 // `launchctl checklist [phase]`: the launch checklists as automated checks.
 // Parses options, gathers the facts once, evaluates every selected check, then
 // renders the report (table / plain lines / JSON, JUnit file, GitHub annotations).
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { loadContextConfig, type CommandContext } from '../context.js';
 import { InterruptedError, UsageError, errorCode } from '../errors.js';
 import { isGithubActions, renderGithubAnnotations } from '../domain/checklist/github.js';
@@ -42,6 +43,9 @@ export async function checklistCommand(ctx: CommandContext, phaseArg: string | u
   if (checks.length === 0) throw new UsageError(`no checks left to run in phase ${phase} after --only/--skip`);
   const reportPath = options.report ? resolve(ctx.cwd, options.report) : null;
   const junitPath = options.junit ? resolve(ctx.cwd, options.junit) : null;
+  // Before the run, not after it: a CI job should not gather for 10 s and then lose its report.
+  await ensureWritableDir(junitPath, '--junit');
+  await ensureWritableDir(reportPath, '--report');
 
   const spinner = await out.spinner(`checklist ${phase}: gathering facts for ${checks.length} checks`);
   const done: string[] = [];
@@ -92,4 +96,13 @@ export async function checklistCommand(ctx: CommandContext, phaseArg: string | u
     for (const line of lines) (out.json ? out.stderr : out.stdout).write(`${line}\n`);
   }
   return checklistExitCode(report);
+}
+
+async function ensureWritableDir(path: string | null, flag: string): Promise<void> {
+  if (path === null) return;
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot write ${path} (${errorCode(err) ?? String(err)} on its folder)`);
+  }
 }

@@ -106,6 +106,9 @@ describe('launchctl checklist', () => {
     const phase = await runCli(['-c', config, 'checklist', 't-2']);
     expect(phase.code).toBe(2);
     expect(phase.stderr).toContain('phase: expected one of t-7, t-1, t0, t+1, received "t-2"');
+    const junit = await runCli(['-c', config, 'checklist', '--only', 'warm.jitter', '--junit', join(dir, 'no-such-dir', 'x.xml')]);
+    expect(junit.code).toBe(2);
+    expect(junit.stderr).toContain('--junit: cannot write');
     const noT0 = await runCli(['-c', writeConfig('no-t0', {}, null), 'checklist', '--json']);
     expect(noT0.code).toBe(2);
     expect(noT0.stderr).toContain('no phase given and launch.t0 is not set');
