@@ -6,14 +6,15 @@
 // (STATE_BENCH_KEYS=200000 for a quicker run).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '../dist/adapters/redis-server.js';
 import { closeRedis, connectRedis } from '../dist/adapters/redis.js';
 import { scanConversionStates } from '../dist/domain/state/deep-scan.js';
 import { readConversionSummary } from '../dist/domain/state/summary.js';
+import { checkStateValue } from '../dist/domain/state/state-value.js';
 import { createKeys } from '../dist/keys.js';
 
 const KEYS = Number(process.env.STATE_BENCH_KEYS ?? 1_000_000);
@@ -82,6 +83,16 @@ function spawnSyncCapture(cmd, args, cwd) {
   }
 }
 
+/** CPU time (ms) the redis-server process has used so far (Linux /proc; null elsewhere). */
+function serverCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await startRedisServer();
@@ -93,16 +104,24 @@ try {
 
   const scanMs = [];
   const deepMs = [];
+  const scanServerCpu = [];
+  const deepServerCpu = [];
   const deepRss = [];
   let deepDoc;
   for (let run = 0; run < RUNS; run++) {
+    let cpu0 = serverCpuMs(server.process.pid);
     const scan = timed('sh', ['-c', `redis-cli -p ${server.port} --scan --pattern 'conv:state:*' | wc -l`], cwd);
     if (Number(scan.stdout.trim()) < KEYS) throw new Error(`redis-cli --scan listed ${scan.stdout.trim()} keys`);
     scanMs.push(scan.ms);
+    let cpu1 = serverCpuMs(server.process.pid);
+    if (cpu0 !== null && cpu1 !== null) scanServerCpu.push(cpu1 - cpu0);
+    cpu0 = cpu1;
     const deep = timedWithRss(process.execPath, [BIN, '--redis', server.url, '--json', 'state', '--summary', '--deep'], cwd);
     deepDoc = JSON.parse(deep.stdout);
     if (deepDoc.total + deepDoc.corrupt < KEYS || deep.code !== 1) throw new Error(`deep scan: exit ${deep.code}, ${deep.stdout.slice(0, 300)}`);
     deepMs.push(deep.ms);
+    cpu1 = serverCpuMs(server.process.pid);
+    if (cpu0 !== null && cpu1 !== null) deepServerCpu.push(cpu1 - cpu0);
     deepRss.push(deep.rssKib);
     console.error(`run ${run + 1}: redis-cli --scan ${scan.ms.toFixed(0)} ms, state --summary --deep ${deep.ms.toFixed(0)} ms, peak RSS ${(deep.rssKib / 1024).toFixed(0)} MiB`);
   }
@@ -119,12 +138,24 @@ try {
   // The same deep scan and counters read in this process: the CLI's start-up and exit are not in these.
   const client = await connectRedis({ url: server.url, connectTimeoutMs: 3000, tls: { rejectUnauthorized: true }, cluster: false });
   const inProcessDeepMs = [];
+  const plainLoopMs = [];
   const countersReadMs = [];
   try {
     for (let run = 0; run < RUNS; run++) {
-      const started = process.hrtime.bigint();
+      let started = process.hrtime.bigint();
       await scanConversionStates(client, createKeys(''));
       inProcessDeepMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      // The reference the pipelining is meant to beat: one SCAN, then its MGET, one round trip at a time.
+      started = process.hrtime.bigint();
+      let cursor = '0';
+      let valid = 0;
+      do {
+        const [next, batch] = await client.scan(cursor, 'MATCH', 'conv:state:*', 'COUNT', 1000);
+        cursor = next;
+        if (batch.length > 0) for (const raw of await client.mget(batch)) if (checkStateValue(raw).ok) valid++;
+      } while (cursor !== '0');
+      if (valid + CORRUPT < KEYS) throw new Error(`plain loop read ${valid} valid states`);
+      plainLoopMs.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     for (let run = 0; run < 50; run++) {
       const started = process.hrtime.bigint();
@@ -139,6 +170,8 @@ try {
   const peakMib = Math.max(...deepRss) / 1024;
   const report = {
     keys: KEYS,
+    // Other work on the machine shifts every figure: a loaded machine is CPU-bound, where the listing is cheap.
+    loadAverage1m: Number(loadavg()[0].toFixed(1)),
     corruptFound: deepDoc.corrupt,
     redisCliScanMs: Math.round(median(scanMs)),
     deepMs: Math.round(median(deepMs)),
@@ -150,13 +183,18 @@ try {
     cliStartupMs: Math.round(median(startup)),
     inProcessDeepMs: Math.round(median(inProcessDeepMs)),
     inProcessRatio: Number((median(inProcessDeepMs) / median(scanMs)).toFixed(3)),
+    // The server's own work (CPU ms): the floor of the deep scan, whatever the client does.
+    scanServerCpuMs: scanServerCpu.length ? median(scanServerCpu) : null,
+    deepServerCpuMs: deepServerCpu.length ? median(deepServerCpu) : null,
+    plainLoopMs: Math.round(median(plainLoopMs)),
+    plainLoopRatio: Number((median(plainLoopMs) / median(scanMs)).toFixed(3)),
     countersReadMs: Number(median(countersReadMs).toFixed(2)),
   };
   console.log(JSON.stringify(report, null, 2));
   console.error(
     `deep/scan = ${report.ratio} (goal <= ${GOAL_RATIO}) ${ratio <= GOAL_RATIO ? 'OK' : 'MISSED'}; peak RSS ${report.deepPeakRssMiB} MiB (goal < ${GOAL_RSS_MIB}) ${peakMib < GOAL_RSS_MIB ? 'OK' : 'MISSED'}; ` +
       `state --summary ${report.summaryCountersMs} ms wall (CLI start-up alone ${report.cliStartupMs} ms; the counters read itself ${report.countersReadMs} ms); ` +
-      `deep scan in-process ${report.inProcessDeepMs} ms (${report.inProcessRatio} of the listing)`,
+      `deep scan in-process ${report.inProcessDeepMs} ms (${report.inProcessRatio} of the listing; a plain SCAN+MGET loop ${report.plainLoopMs} ms, ${report.plainLoopRatio})`,
   );
 } finally {
   await server.stop();
