@@ -173,7 +173,7 @@ async function runScreen(ctx: CommandContext, collector: WatchCollector, interva
   const draw = () => {
     if (!current) return;
     const size = { columns: stdout.columns ?? BASE_SIZE.columns, rows: stdout.rows ?? BASE_SIZE.rows };
-    const frame = renderDashboard(current, size, { prev, paint: ctx.out.paint, paused, intervalMs });
+    const frame = renderDashboard(current, size, { prev, lastConnected: prev, paint: ctx.out.paint, paused, intervalMs });
     // Home, then overwrite every cell: no clear, so no blank frame in between.
     stdout.write(`${SYNC_BEGIN}${CURSOR_HOME}${frame.split('\n').join('\r\n')}${CLEAR_BELOW}${SYNC_END}`);
   };

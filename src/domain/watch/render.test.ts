@@ -53,6 +53,16 @@ describe('renderDashboard', () => {
     expect(text).toContain('waiting for Redis');
   });
 
+  it('keeps the last values, marked "as of", while reconnecting when it has them', () => {
+    const text = renderDashboard(reconnectingSnapshot(), { columns: 80, rows: 24 }, { lastConnected: launchDaySnapshot() });
+    expectFits(text, 80, 24);
+    expect(text).toContain('reconnecting…');
+    expect(text).toContain('ENGAGEMENT as of 10:14:04');
+    expect(text).toContain('length 12,345');
+    expect(text).toContain('WARM as of 10:14:04');
+    expect(text).not.toContain('waiting for Redis');
+  });
+
   it('shows PAUSED in the footer', () => {
     expect(lines(renderDashboard(cur, { columns: 80, rows: 24 }, { paused: true })).at(-1)).toContain('PAUSED');
   });

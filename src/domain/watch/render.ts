@@ -20,6 +20,8 @@ export interface DashboardOptions {
   /** Colours (a TTY); plain text by default. */
   paint?: Paint;
   paused?: boolean;
+  /** While Redis is unreachable, the stream, conversion and warm panels keep this snapshot's values, marked "as of" its time. */
+  lastConnected?: WatchSnapshot;
   intervalMs?: number;
   /** Unicode blocks for bars (default); ASCII `#.` when false. */
   unicode?: boolean;
@@ -35,6 +37,8 @@ interface PanelContext {
   r: WatchRates;
   paint: Paint;
   bar: (value: number, max: number, width: number) => string;
+  /** When the values shown were read, if they are not from this refresh (Redis unreachable). */
+  staleAt: number | null;
 }
 
 type Panel = (c: PanelContext, width: number, height: number) => string[];
@@ -45,7 +49,17 @@ export function renderDashboard(snapshot: WatchSnapshot, size: DashboardSize, op
   const rows = Math.max(1, Math.floor(size.rows));
   const paint = options.paint ?? makePaint(false);
   const unicode = options.unicode ?? true;
-  const c: PanelContext = { s: snapshot, r: computeRates(options.prev, snapshot), paint, bar: unicode ? bar : asciiBar };
+  const last = !snapshot.redis && options.lastConnected?.redis ? options.lastConnected : undefined;
+  const shown: WatchSnapshot = last
+    ? { ...last, ts: snapshot.ts, launch: snapshot.launch, connection: snapshot.connection, redis: null, productHunt: snapshot.productHunt, notes: snapshot.notes }
+    : snapshot;
+  const c: PanelContext = {
+    s: shown,
+    r: computeRates(last ? undefined : options.prev, shown),
+    paint,
+    bar: unicode ? bar : asciiBar,
+    staleAt: last ? last.ts : null,
+  };
   const header = renderHeader(c, columns);
   const footer = renderFooter(c, columns, options);
   // Below 24 rows lay out for 24 and keep the top: the launch and Redis panels matter most.
@@ -103,7 +117,8 @@ function fill(lines: string[], height: number): string[] {
 }
 
 function title(c: PanelContext, text: string): string {
-  return c.paint('bold', text);
+  const stale = c.staleAt !== null && text !== 'REDIS' && text !== 'PRODUCT HUNT' ? ` ${c.paint('yellow', `as of ${formatClockUtc(c.staleAt)}`)}` : '';
+  return `${c.paint('bold', text)}${stale}`;
 }
 
 function renderHeader(c: PanelContext, columns: number): string {
