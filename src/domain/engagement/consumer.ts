@@ -129,6 +129,8 @@ class ConsumerWorker {
   /** Day streams read: today's plus older ones with pending or undelivered entries. */
   private streams: string[] = [];
   private watermark = NO_WATERMARK;
+  /** Acks of the last batch, sent with the next round trip (single Redis). */
+  private deferredAcks: (string | number)[][] = [];
   private lastDiscoverAt = 0;
   private lastReclaimAt = 0;
   private discoveredDay = '';
@@ -177,6 +179,7 @@ class ConsumerWorker {
         const entries = await (prefetch ?? this.readNew());
         prefetch = null;
         if (entries.length === 0) {
+          await this.flushAcks();
           if (this.o.once) break;
           continue;
         }
@@ -193,6 +196,7 @@ class ConsumerWorker {
         await sleep(RETRY_AFTER_ERROR_MS, this.o.signal);
       }
     }
+    await this.flushAcks();
     return this.totals;
   }
 
@@ -265,6 +269,8 @@ class ConsumerWorker {
 
   /** Entries this consumer name read before and never acked (a restart after a crash). */
   private async drainOwnPending(): Promise<void> {
+    // Acks still owed first, or the history read returns those entries again.
+    await this.flushAcks();
     for (const stream of this.streams) {
       let cursor = '0';
       while (!this.o.signal.aborted) {
@@ -281,6 +287,7 @@ class ConsumerWorker {
   /** XAUTOCLAIM: pending entries idle longer than --reclaim-idle, whoever holds them. */
   private async reclaim(): Promise<void> {
     this.lastReclaimAt = this.now();
+    await this.flushAcks();
     for (const stream of this.streams) {
       let start = '0-0';
       do {
@@ -334,34 +341,67 @@ class ConsumerWorker {
     }
 
     const nowMs = this.now();
-    if (valid.length > 0) {
-      const inputs: ApplyInput[] = valid.map(({ d, entry }) => ({ userId: entry.userId, record: appliedRecord(d.day, d.id), eventType: entry.eventType, ts: entry.ts }));
-      const statuses = this.cluster ? await this.applyOnCluster(inputs, nowMs) : await this.applyOnSingle(inputs, nowMs);
-      for (const s of statuses) {
-        if (s === 'd') this.totals.duplicates++;
-        else this.totals.applied++;
-        if (s === 'r') this.totals.corruptReset++;
-      }
+    const inputs: ApplyInput[] = valid.map(({ d, entry }) => ({ userId: entry.userId, record: appliedRecord(d.day, d.id), eventType: entry.eventType, ts: entry.ts }));
+    let statuses = '';
+    if (this.cluster) {
+      if (inputs.length > 0) statuses = await this.applyOnCluster(inputs, nowMs);
+      if (dead.length > 0) await this.deadLetter(dead);
+      const results = await this.send([...this.ackCommands(entries, dead.length), ...this.observeCommands()]);
+      this.observeWatermark(results, results.length - 2 * this.streams.length);
+    } else {
+      statuses = await this.applyOnSingle(inputs, dead, entries, nowMs);
     }
-    if (dead.length > 0) await this.deadLetter(dead);
-    await this.ackAndObserve(entries, dead.length);
+    for (const s of statuses) {
+      if (s === 'd') this.totals.duplicates++;
+      else this.totals.applied++;
+      if (s === 'r') this.totals.corruptReset++;
+    }
     this.totals.processed += valid.length;
     this.totals.deadLettered += dead.length;
     this.o.onBatch?.(this.totals);
   }
 
-  private async applyOnSingle(inputs: ApplyInput[], nowMs: number): Promise<string> {
+  /**
+   * One round trip on a single Redis: the previous batch's acks, this batch's
+   * script calls and dead letters, and what the next watermark needs. This
+   * batch's acks wait for the next round trip (or flushAcks): acking late is
+   * safe, since a redelivered entry is recognised by its state, and it saves a
+   * round trip per batch.
+   */
+  private async applyOnSingle(inputs: ApplyInput[], dead: { d: Delivered; reason: string }[], entries: Delivered[], nowMs: number): Promise<string> {
     const pipeline = this.o.client.pipeline();
-    for (let i = 0; i < inputs.length; i += APPLY_CHUNK) {
+    const acks = this.deferredAcks;
+    this.deferredAcks = [];
+    for (const [name, ...args] of acks) pipeline.call(String(name), ...args);
+    let scriptCalls = 0;
+    for (let i = 0; i < inputs.length; i += APPLY_CHUNK, scriptCalls++) {
       queueApply(pipeline, inputs.slice(i, i + APPLY_CHUNK), { keys: this.keys, rules: this.rules, watermark: this.watermark, updateCounters: true, nowMs });
     }
-    const results = (await pipeline.exec()) ?? [];
+    for (const command of this.deadLetterCommands(dead)) pipeline.call(String(command[0]), ...command.slice(1));
+    for (const [name, ...args] of this.observeCommands()) pipeline.call(String(name), ...args);
+    const results = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
+    // A failed ack leaves entries pending: they come back and are recognised. Say so, go on.
+    const ackError = results.slice(0, acks.length).find(([err]) => err)?.[0];
+    if (ackError) this.o.onWarn?.(`ack failed, the entries will be redelivered and skipped: ${ackError.message}`);
     let statuses = '';
-    for (const [err, reply] of results) {
+    for (const [err, reply] of results.slice(acks.length, acks.length + scriptCalls)) {
       if (err) throw err;
       statuses += (reply as [string])[0];
     }
+    for (const [err] of results.slice(acks.length + scriptCalls, acks.length + scriptCalls + dead.length)) if (err) throw err;
+    this.observeWatermark(results, results.length - 2 * this.streams.length);
+    this.deferredAcks = this.ackCommands(entries, dead.length);
     return statuses;
+  }
+
+  /** Sends the acks still owed (before waiting for new entries, and before returning). */
+  private async flushAcks(): Promise<void> {
+    if (this.deferredAcks.length === 0) return;
+    const acks = this.deferredAcks;
+    this.deferredAcks = [];
+    const results = await this.send(acks);
+    const ackError = results.find(([err]) => err)?.[0];
+    if (ackError) this.o.onWarn?.(`ack failed, the entries will be redelivered and skipped: ${ackError.message}`);
   }
 
   /** One script call per user (a call may touch one slot only), counters written after. */
@@ -392,16 +432,19 @@ class ConsumerWorker {
     return statuses.join('');
   }
 
-  private async deadLetter(dead: { d: Delivered; reason: string }[]): Promise<void> {
+  private deadLetterCommands(dead: { d: Delivered; reason: string }[]): (string | number)[][] {
     const target = this.keys.deadLetters();
     const maxLen = this.o.config.streams.maxLen;
-    const commands = dead.map(({ d, reason }) => ['xadd', target, 'MAXLEN', '~', maxLen, '*', ...(d.fields ?? []), 'reason', reason, 'sourceStream', d.stream, 'sourceId', d.id]);
-    const results = await this.send(commands);
+    return dead.map(({ d, reason }) => ['xadd', target, 'MAXLEN', '~', maxLen, '*', ...(d.fields ?? []), 'reason', reason, 'sourceStream', d.stream, 'sourceId', d.id]);
+  }
+
+  private async deadLetter(dead: { d: Delivered; reason: string }[]): Promise<void> {
+    const results = await this.send(this.deadLetterCommands(dead));
     for (const [err] of results) if (err) throw err;
   }
 
-  /** Acks the batch, counts dead letters, and reads what the next watermark needs. */
-  private async ackAndObserve(entries: Delivered[], deadCount: number): Promise<void> {
+  /** XACK per stream for a batch, and the dead-letter counter. */
+  private ackCommands(entries: Delivered[], deadCount: number): (string | number)[][] {
     const idsByStream = new Map<string, string[]>();
     for (const d of entries) {
       const ids = idsByStream.get(d.stream);
@@ -410,14 +453,23 @@ class ConsumerWorker {
     }
     const commands: (string | number)[][] = [...idsByStream].map(([stream, ids]) => ['xack', stream, this.group, ...ids]);
     if (deadCount > 0) commands.push(['hincrby', this.keys.convStats(), 'deadLettered', deadCount]);
-    const observeFrom = commands.length;
-    for (const stream of this.streams) commands.push(['xpending', stream, this.group], ['xinfo', 'GROUPS', stream]);
-    const results = await this.send(commands);
-    for (const [err] of results.slice(0, observeFrom)) if (err) throw err;
+    return commands;
+  }
+
+  /** XPENDING summary and XINFO GROUPS of each stream: what the watermark is computed from. */
+  private observeCommands(): (string | number)[][] {
+    return this.streams.flatMap((stream) => [
+      ['xpending', stream, this.group],
+      ['xinfo', 'GROUPS', stream],
+    ]);
+  }
+
+  /** The watermark from observeCommands' replies (starting at `from`); see the header. */
+  private observeWatermark(results: [Error | null, unknown][], from: number): void {
     const bounds: string[] = [];
     for (let i = 0; i < this.streams.length; i++) {
-      const [pErr, summary] = results[observeFrom + 2 * i]!;
-      const [gErr, groups] = results[observeFrom + 2 * i + 1]!;
+      const [pErr, summary] = results[from + 2 * i] ?? [new Error('no reply')];
+      const [gErr, groups] = results[from + 2 * i + 1] ?? [new Error('no reply')];
       if (pErr || gErr) return; // keep the previous (lower, still safe) watermark
       const [count, minId] = summary as [number, string | null];
       if (Number(count) > 0 && minId) {
