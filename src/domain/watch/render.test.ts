@@ -45,6 +45,10 @@ describe('renderDashboard', () => {
     expect(lines(text).at(-1)).toContain('q quit');
   });
 
+  it('never prints wider than a tiny terminal', () => {
+    expectFits(renderDashboard(cur, { columns: 12, rows: 5 }, { prev }), 12, 5);
+  });
+
   it('says "reconnecting" with the cause and how long, instead of numbers', () => {
     const text = renderDashboard(reconnectingSnapshot(), { columns: 80, rows: 24 });
     expectFits(text, 80, 24);

@@ -43,9 +43,11 @@ interface PanelContext {
 
 type Panel = (c: PanelContext, width: number, height: number) => string[];
 
-/** The whole screen: exactly `size.rows` lines (or fewer on a tiny terminal), each `size.columns` cells, no trailing newline. */
+/** The whole screen: exactly `size.rows` lines, each exactly `size.columns` cells, no trailing newline. */
 export function renderDashboard(snapshot: WatchSnapshot, size: DashboardSize, options: DashboardOptions = {}): string {
-  const columns = Math.max(20, Math.floor(size.columns));
+  // Lay out for at least 20 columns, but never print wider than the terminal (a wrapped line would scroll the screen).
+  const screenColumns = Math.max(1, Math.floor(size.columns));
+  const columns = Math.max(20, screenColumns);
   const rows = Math.max(1, Math.floor(size.rows));
   const paint = options.paint ?? makePaint(false);
   const unicode = options.unicode ?? true;
@@ -67,7 +69,7 @@ export function renderDashboard(snapshot: WatchSnapshot, size: DashboardSize, op
   const body = columns >= TWO_COLUMNS_FROM ? layoutTwoColumns(c, columns, layoutRows - FIXED_LINES) : layoutStacked(c, columns, layoutRows - 2);
   const lines = [header, ...body].slice(0, rows - 1);
   lines.push(footer);
-  return lines.slice(0, rows).map((l) => fitLine(l, columns)).join('\n');
+  return lines.slice(0, rows).map((l) => fitLine(l, screenColumns)).join('\n');
 }
 
 function layoutTwoColumns(c: PanelContext, columns: number, panelLines: number): string[] {
