@@ -32,7 +32,7 @@ import { makeConfig, sharedRedisUrl, useTestRedis } from '../helpers/redis.js';
 
 const HOUR = 3_600_000;
 
-async function run(input: LaunchConfigInput, phase: Phase, ids: string[], options: { url?: string; env?: NodeJS.ProcessEnv; nowMs?: number; prefix?: string } = {}) {
+async function run(input: LaunchConfigInput, phase: Phase, ids: string[] | undefined, options: { url?: string; env?: NodeJS.ProcessEnv; nowMs?: number; prefix?: string } = {}) {
   const config = makeConfig(input, options.url ?? sharedRedisUrl(), options.prefix);
   const checks = selectChecks(phase, ids);
   const nowMs = options.nowMs ?? Date.now();
@@ -110,6 +110,55 @@ describe('Redis configured each way', () => {
     expect(r.get('redis.version').status).toBe('skip');
     expect(r.get('streams.bounded').status).toBe('skip');
     expect(r.get('warm.jitter').status).toBe('pass');
+  });
+});
+
+describe('cost of a run', () => {
+  let server: RedisServerHandle;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(() => server.stop());
+
+  /** Commands the server ran during one full t0 checklist (INFO commandstats, reset before). */
+  async function commandsPerRun(): Promise<Record<string, number>> {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(server.url);
+    try {
+      await admin.config('RESETSTAT');
+      await run({ warm: { paths: [{ path: '/', ttl: 60 }, { path: '/pricing', ttl: 60 }] } }, 't0', undefined, { url: server.url, prefix: 'app:' });
+      const text = await admin.info('commandstats');
+      const calls: Record<string, number> = {};
+      for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== 'info' && m[1] !== 'config|resetstat') calls[m[1]!] = Number(m[2]);
+      return calls;
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  async function addStateKeys(count: number): Promise<void> {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(server.url);
+    try {
+      for (let start = 0; start < count; start += 5000) {
+        const p = admin.pipeline();
+        for (let i = start; i < Math.min(count, start + 5000); i++) p.set(`app:conv:state:user-${i}`, '{"variant":"default","confidence":0.1,"lastUpdated":1}', 'EX', 3600);
+        await p.exec();
+      }
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  it('the same commands with 1,000 and 50,000 state keys (no SCAN, no KEYS)', async () => {
+    await addStateKeys(1000);
+    const small = await commandsPerRun();
+    await addStateKeys(50_000);
+    const large = await commandsPerRun();
+    expect(large).toEqual(small);
+    expect(small.xlen).toBe(1);
+    expect(small.ping).toBeGreaterThanOrEqual(30);
+    expect(Object.keys(small).some((c) => c === 'scan' || c === 'keys')).toBe(false);
   });
 });
 
