@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
+import { closeRedis, connectRedis, readLua, type RedisClient } from '../../src/adapters/redis.js';
 import { failOnLostRedis } from '../../src/adapters/redis-lost.js';
 import { startRedisServer } from '../../src/adapters/redis-server.js';
 import { UnreachableError } from '../../src/errors.js';
@@ -111,6 +111,31 @@ describe('state (integration)', () => {
       histogram: again.histogram,
     });
     expect(counters.events).toBe(77); // history is not state: left alone
+  });
+
+  it('reports a state key of another type as corrupt, and --repair replaces it with a string state', async () => {
+    const keys = createKeys(redis.prefix());
+    await writeStates(10);
+    await redis.client().hset(keys.convState('as-hash'), 'variant', 'pricing');
+    const client = await connect();
+    const found = await scanConversionStates(client, keys);
+    expect(found).toMatchObject({ total: 10, corrupt: 1, vanished: 0 });
+    expect(found.corruptKeys[0]).toEqual({ key: keys.convState('as-hash'), reason: 'not a string value (a hash)' });
+    const repaired = await scanConversionStates(client, keys, { repair: { stateTtlS: 60, nowMs: Date.now() } });
+    expect(repaired).toMatchObject({ repaired: 1, total: 11 });
+    expect(await redis.client().type(keys.convState('as-hash'))).toBe('string');
+  });
+
+  it('--repair leaves alone a value that was rewritten after the scan read it (compare-and-set)', async () => {
+    const keys = createKeys(redis.prefix());
+    const key = keys.convState('racing');
+    const valid = JSON.stringify({ variant: 'pricing', confidence: 0.9, lastUpdated: 5 });
+    await redis.client().set(key, valid); // the consumer rewrote it after the scan read "garbage"
+    const script = await readLua(new URL('../../src/domain/state/deep-scan.ts', import.meta.url).href, 'scripts/reset-corrupt.lua');
+    expect(await redis.client().eval(script, 1, key, 'garbage', '{"variant":"default"}', 60, 'string')).toBe(0);
+    expect(await redis.client().get(key)).toBe(valid);
+    expect(await redis.client().eval(script, 1, key, valid, '{"variant":"default"}', 60, 'string')).toBe(1);
+    expect(await redis.client().get(key)).toBe('{"variant":"default"}');
   });
 
   it('a Redis lost in the middle of a deep scan is an UnreachableError naming the masked URL', async () => {

@@ -115,31 +115,43 @@ async function scanNode(node: Redis, pattern: string, options: NodeScanOptions):
     return pipeline.exec().then((replies) => (replies ?? []).map(([err, value]) => (err ? null : (value as string | null))));
   };
 
+  const reset = (key: string, seen: string, type: string): Promise<void> =>
+    node.eval(options.resetScript, 1, key, seen, defaultValue, options.repair!.stateTtlS, type).then((done) => {
+      if (done === 1) {
+        result.repaired++;
+        countState(result.summary, { variant: 'default', confidence: 0 });
+      }
+    });
+
+  const reportCorrupt = (key: string, reason: string, resets: Promise<void>[], seen: string, type: string) => {
+    result.corrupt++;
+    options.onCorrupt({ key, reason });
+    if (options.repair) resets.push(reset(key, seen, type));
+  };
+
   const checkBatch = async (batch: string[], values: (string | null)[]): Promise<void> => {
-    const resets: Promise<unknown>[] = [];
+    const resets: Promise<void>[] = [];
+    const missing: string[] = [];
     for (let i = 0; i < batch.length; i++) {
       const raw = values[i] ?? null;
       if (raw === null) {
-        result.vanished++;
+        missing.push(batch[i]!);
         continue;
       }
       const check = checkStateValue(raw);
-      if (check.ok) {
-        countState(result.summary, check.state);
-        continue;
-      }
-      result.corrupt++;
-      options.onCorrupt({ key: batch[i]!, reason: check.reason });
-      if (options.repair) {
-        resets.push(
-          node.eval(options.resetScript, 1, batch[i]!, raw, defaultValue, options.repair.stateTtlS).then((done) => {
-            if (done === 1) {
-              result.repaired++;
-              countState(result.summary, { variant: 'default', confidence: 0 });
-            }
-          }),
-        );
-      }
+      if (check.ok) countState(result.summary, check.state);
+      else reportCorrupt(batch[i]!, check.reason, resets, raw, 'string');
+    }
+    if (missing.length > 0) {
+      // MGET answers nil both for a key that expired since the SCAN and for a key of another type.
+      const pipeline = node.pipeline();
+      for (const key of missing) pipeline.type(key);
+      const types = (await pipeline.exec()) ?? [];
+      missing.forEach((key, i) => {
+        const [err, type] = types[i] ?? [null, 'none'];
+        if (err || type === 'none' || type === 'string') result.vanished++;
+        else reportCorrupt(key, `not a string value (a ${String(type)})`, resets, '', String(type));
+      });
     }
     result.scanned += batch.length;
     options.onProgress?.(batch.length);
