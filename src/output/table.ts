@@ -15,7 +15,7 @@ export interface TableOptions {
 export function renderTable({ head, rows, decorate, align }: TableOptions): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
   if (decorate) {
-    const table = new Table({ head, style: { head: ['bold'], border: [] }, colAligns: align });
+    const table = new Table({ head, style: { head: ['bold'], border: [] }, colAligns: align ?? head.map(() => 'left' as const) });
     table.push(...cells);
     return table.toString();
   }

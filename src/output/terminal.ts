@@ -14,7 +14,10 @@ export function isCi(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function canDecorate(stream: TerminalStream, env: NodeJS.ProcessEnv): boolean {
-  return stream.isTTY === true && !isCi(env) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  // A pty with no size (columns 0, e.g. `script` without a window) makes ora
+  // loop forever inside one tick: treat it as undecorated.
+  const sized = stream.columns === undefined || stream.columns > 0;
+  return stream.isTTY === true && sized && !isCi(env) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
