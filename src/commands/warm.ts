@@ -88,7 +88,7 @@ export function renderWarmTable(result: WarmResult, predictive: boolean, decorat
       p.httpStatus ?? '-',
       ms(p.latencyMs),
       cacheCell(p),
-      p.ttl === null ? '-' : `${p.ttl}s`,
+      p.ttl !== null ? `${p.ttl}s` : p.existingTtl !== null ? `${p.existingTtl}s left` : '-',
       ...(predictive ? [`×${p.factor}`] : []),
       resultCell(p, paint),
     ]),

@@ -57,6 +57,7 @@ describe('warm (integration)', () => {
       ['/', 'warmed'],
       ['/pricing', 'skipped'],
     ]);
+    expect(result.paths[1]!.existingTtl).toBeGreaterThan(4990);
     expect(await redis.client().get(keys.warmMarker('/pricing'))).toBe('set-by-the-app');
     expect(await redis.client().ttl(keys.warmMarker('/pricing'))).toBeGreaterThan(4990);
     const marker = JSON.parse((await redis.client().get(keys.warmMarker('/')))!) as { status: string; ts: number };

@@ -28,6 +28,8 @@ export interface WarmPathResult {
   latencyMs: number | null;
   /** TTL the marker was set with (null when none was set). */
   ttl: number | null;
+  /** For `skipped`: seconds left on the marker that was already there. */
+  existingTtl: number | null;
   cacheStatus: string | null;
   error: string | null;
   /** Where the failure happened: the GET, or the marker write. */
@@ -237,16 +239,24 @@ async function fetchWithRetries(entry: WarmPlanEntry, options: ExecuteWarmOption
   return last;
 }
 
+interface MarkerOutcome {
+  set: boolean;
+  error: string | null;
+  /** Seconds left on a marker that already existed (null when set or unknown). */
+  existingTtl: number | null;
+}
+
 interface MarkerWrite {
   key: string;
   value: string;
   ttl: number;
-  resolve(outcome: { set: boolean; error: string | null }): void;
+  resolve(outcome: MarkerOutcome): void;
 }
 
 /**
- * Batches marker writes: every write queued in the same tick goes out in one
- * pipeline (a standalone server) so 5,000 paths cost a few round trips. A
+ * Batches marker writes (SET NX EX, then TTL to report how long an existing
+ * marker has left): writes queued within MARKER_FLUSH_MS go out in one pipeline
+ * on a standalone server, so 5,000 paths cost a few dozen round trips. A
  * cluster spreads keys over slots a pipeline cannot span: writes go one by one
  * there, still concurrently.
  */
@@ -266,33 +276,37 @@ function createMarkerWriter(redis: RedisClient) {
       await Promise.all(
         batch.map(async (w) => {
           try {
-            w.resolve({ set: (await redis.set(w.key, w.value, 'EX', w.ttl, 'NX')) === 'OK', error: null });
+            const set = (await redis.set(w.key, w.value, 'EX', w.ttl, 'NX')) === 'OK';
+            w.resolve({ set, error: null, existingTtl: set ? null : await redis.ttl(w.key) });
           } catch (err) {
-            w.resolve({ set: false, error: describe(err) });
+            w.resolve({ set: false, error: describe(err), existingTtl: null });
           }
         }),
       );
       return;
     }
     const pipeline = redis.pipeline();
-    for (const w of batch) pipeline.set(w.key, w.value, 'EX', w.ttl, 'NX');
+    for (const w of batch) pipeline.set(w.key, w.value, 'EX', w.ttl, 'NX').ttl(w.key);
     let replies: [Error | null, unknown][] | null;
     try {
       replies = await pipeline.exec();
     } catch (err) {
-      for (const w of batch) w.resolve({ set: false, error: describe(err) });
+      for (const w of batch) w.resolve({ set: false, error: describe(err), existingTtl: null });
       return;
     }
     batch.forEach((w, i) => {
-      const [err, reply] = replies?.[i] ?? [new Error('no reply'), null];
-      w.resolve(err ? { set: false, error: describe(err) } : { set: reply === 'OK', error: null });
+      const [err, reply] = replies?.[2 * i] ?? [new Error('no reply'), null];
+      const [, ttl] = replies?.[2 * i + 1] ?? [null, null];
+      if (err) w.resolve({ set: false, error: describe(err), existingTtl: null });
+      else if (reply === 'OK') w.resolve({ set: true, error: null, existingTtl: null });
+      else w.resolve({ set: false, error: null, existingTtl: typeof ttl === 'number' && ttl >= 0 ? ttl : null });
     });
   };
   // Writes wait up to MARKER_FLUSH_MS for company, or go as soon as a batch is full:
   // at concurrency 64 that turns thousands of tiny round trips into a few dozen.
   let timer: NodeJS.Timeout | undefined;
   return (key: string, value: string, ttl: number) =>
-    new Promise<{ set: boolean; error: string | null }>((resolve) => {
+    new Promise<MarkerOutcome>((resolve) => {
       queue.push({ key, value, ttl, resolve });
       if (queue.length >= MARKER_BATCH) {
         clearTimeout(timer);
@@ -392,6 +406,7 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
       httpStatus: fetched.status,
       latencyMs: fetched.latencyMs,
       ttl: null,
+      existingTtl: null,
       cacheStatus: cache.status,
       error: fetched.error,
       stage: 'http',
@@ -417,7 +432,7 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
     const marker = JSON.stringify({ status: 'warmed', ts: now(), httpStatus: fetched.status, cacheStatus: cache.status, ttl: entry.ttl, factor: entry.factor });
     const wrote = await writeMarker(entry.key, marker, entry.ttl);
     if (wrote.error) return { ...base, stage: 'redis', error: wrote.error };
-    return { ...base, stage: null, error: null, result: wrote.set ? 'warmed' : 'skipped', ttl: wrote.set ? entry.ttl : null };
+    return { ...base, stage: null, error: null, result: wrote.set ? 'warmed' : 'skipped', ttl: wrote.set ? entry.ttl : null, existingTtl: wrote.existingTtl };
   };
 
   const finishing: Promise<void>[] = [];
@@ -450,6 +465,7 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
         httpStatus: null,
         latencyMs: null,
         ttl: null,
+        existingTtl: null,
         cacheStatus: null,
         error: 'not attempted (interrupted)',
         stage: null,
