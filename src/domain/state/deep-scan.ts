@@ -1,6 +1,6 @@
 // `state --summary --deep`: recomputes the summary from every conv:state:* key
 // and finds corrupt values. SCAN in batches + MGET, constant memory, every
-// master of a cluster.
+// master of a cluster (all masters at once).
 //
 // Speed: SCAN is a chain (each call needs the previous cursor), so the scan
 // runs on its own connection and never waits behind a value batch; the MGETs of
@@ -63,10 +63,10 @@ export async function scanConversionStates(client: RedisClient, keys: Keys, opti
   const cap = options.corruptKeysCap ?? CORRUPT_KEYS_CAP;
   const resetScript = options.repair ? await readLua(import.meta.url, 'scripts/reset-corrupt.lua') : '';
   const isCluster = client instanceof Cluster;
-  const parts: NodeScan[] = [];
-  for (const node of scanNodes(client)) {
-    parts.push(
-      await scanNode(node, keys.convStatePattern(), {
+  // The masters of a cluster are scanned at the same time: each is its own server.
+  const parts = await Promise.all(
+    scanNodes(client).map((node) =>
+      scanNode(node, keys.convStatePattern(), {
         ...options,
         isCluster,
         resetScript,
@@ -74,8 +74,8 @@ export async function scanConversionStates(client: RedisClient, keys: Keys, opti
           if (corruptKeys.length < cap) corruptKeys.push(c);
         },
       }),
-    );
-  }
+    ),
+  );
   return {
     ...mergeSummaries(parts.map((p) => p.summary)),
     scanned: sum(parts, 'scanned'),
