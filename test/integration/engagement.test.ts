@@ -35,6 +35,13 @@ async function connect(input: LaunchConfigInput = {}): Promise<{ config: LaunchC
   return { config, client };
 }
 
+/** connect() plus the key helpers and today's day stream. */
+async function connectWithStream(input: LaunchConfigInput = {}) {
+  const connected = await connect(input);
+  const keys = createKeys(connected.config.redis.keyPrefix);
+  return { ...connected, keys, stream: keys.engagementStream(utcDay(Date.now())) };
+}
+
 afterEach(async () => {
   if (client) await closeRedis(client);
   client = undefined;
@@ -194,9 +201,7 @@ describe('library API', () => {
 
 describe('consumer', () => {
   it('applies entries, dead-letters malformed ones with a reason, and acks everything', async () => {
-    const { config, client: c } = await connect();
-    const keys = createKeys(config.redis.keyPrefix);
-    const stream = keys.engagementStream(utcDay(Date.now()));
+    const { config, client: c, keys, stream } = await connectWithStream();
     const user = randomUUID();
     await ingestEvents([event(user, 'scroll', 1), event(user, 'scroll', 2)], { redis: c, config });
     const raw = redis.client();
@@ -216,9 +221,7 @@ describe('consumer', () => {
   });
 
   it('reclaims a crashed consumer’s entries with XAUTOCLAIM and applies each once', async () => {
-    const { config, client: c } = await connect();
-    const keys = createKeys(config.redis.keyPrefix);
-    const stream = keys.engagementStream(utcDay(Date.now()));
+    const { config, client: c, keys, stream } = await connectWithStream();
     const users = [randomUUID(), randomUUID()];
     await ingestEvents(
       Array.from({ length: 40 }, (_, i) => event(users[i % 2]!, 'hover', i)),
@@ -244,9 +247,7 @@ describe('consumer', () => {
   });
 
   it('dead-letters an entry delivered more than --max-deliveries times', async () => {
-    const { config, client: c } = await connect();
-    const keys = createKeys(config.redis.keyPrefix);
-    const stream = keys.engagementStream(utcDay(Date.now()));
+    const { config, client: c, keys, stream } = await connectWithStream();
     await ingestEvents([event(randomUUID(), 'hover', 1)], { redis: c, config });
     const raw = redis.client();
     await raw.xgroup('CREATE', stream, config.streams.group, '0');
@@ -260,9 +261,7 @@ describe('consumer', () => {
   });
 
   it('removes long-idle consumers that own no pending entries, keeps the others', async () => {
-    const { config, client: c } = await connect();
-    const keys = createKeys(config.redis.keyPrefix);
-    const stream = keys.engagementStream(utcDay(Date.now()));
+    const { config, client: c, stream } = await connectWithStream();
     await ingestEvents([event(randomUUID(), 'hover', 1)], { redis: c, config });
     const raw = redis.client();
     await raw.xgroup('CREATE', stream, config.streams.group, '0');
