@@ -254,8 +254,8 @@ interface MarkerWrite {
 }
 
 /**
- * Batches marker writes (SET NX EX, then TTL to report how long an existing
- * marker has left): writes queued within MARKER_FLUSH_MS go out in one pipeline
+ * Batches marker writes (SET NX EX, then TTL of the markers that already
+ * existed): writes queued within MARKER_FLUSH_MS go out in one pipeline
  * on a standalone server, so 5,000 paths cost a few dozen round trips. A
  * cluster spreads keys over slots a pipeline cannot span: writes go one by one
  * there, still concurrently.
@@ -286,7 +286,7 @@ function createMarkerWriter(redis: RedisClient) {
       return;
     }
     const pipeline = redis.pipeline();
-    for (const w of batch) pipeline.set(w.key, w.value, 'EX', w.ttl, 'NX').ttl(w.key);
+    for (const w of batch) pipeline.set(w.key, w.value, 'EX', w.ttl, 'NX');
     let replies: [Error | null, unknown][] | null;
     try {
       replies = await pipeline.exec();
@@ -294,12 +294,22 @@ function createMarkerWriter(redis: RedisClient) {
       for (const w of batch) w.resolve({ set: false, error: describe(err), existingTtl: null });
       return;
     }
+    const existing: MarkerWrite[] = [];
     batch.forEach((w, i) => {
-      const [err, reply] = replies?.[2 * i] ?? [new Error('no reply'), null];
-      const [, ttl] = replies?.[2 * i + 1] ?? [null, null];
+      const [err, reply] = replies?.[i] ?? [new Error('no reply'), null];
       if (err) w.resolve({ set: false, error: describe(err), existingTtl: null });
       else if (reply === 'OK') w.resolve({ set: true, error: null, existingTtl: null });
-      else w.resolve({ set: false, error: null, existingTtl: typeof ttl === 'number' && ttl >= 0 ? ttl : null });
+      else existing.push(w);
+    });
+    if (existing.length === 0) return;
+    // Only markers that were already there need their TTL: a second, usually empty, round trip.
+    const ttls = await existing
+      .reduce((p, w) => p.ttl(w.key), redis.pipeline())
+      .exec()
+      .catch(() => null);
+    existing.forEach((w, i) => {
+      const ttl = ttls?.[i]?.[1];
+      w.resolve({ set: false, error: null, existingTtl: typeof ttl === 'number' && ttl >= 0 ? ttl : null });
     });
   };
   // Writes wait up to MARKER_FLUSH_MS for company, or go as soon as a batch is full:
