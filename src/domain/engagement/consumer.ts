@@ -51,7 +51,7 @@ import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
 import { callApply, ensureApplyScript, isCluster, queueApply, type ApplyInput } from './apply.js';
-import { checkEntryFields, type ValidEntry } from './event.js';
+import { checkEntryFields } from './event.js';
 import { buildRules, type ConversionRules } from './rules.js';
 import { appliedRecord, minStreamId, NO_WATERMARK } from './stream-id.js';
 
@@ -110,6 +110,12 @@ interface Delivered {
 
 type RawEntries = [string, string[] | null][];
 
+interface PreparedBatch {
+  entries: Delivered[];
+  inputs: ApplyInput[];
+  dead: { d: Delivered; reason: string }[];
+}
+
 export function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}`;
 }
@@ -160,34 +166,49 @@ class ConsumerWorker {
     // Own history first (a restart under the same name), then others' stale
     // work, then new entries: one user's entries stay in stream order.
     let drainOwn = true;
-    // The next XREADGROUP (on the reader connection) runs while the current batch
-    // is applied (on the command connection): the client parses one batch while
-    // the server applies the other. Batches are still applied one after another.
+    // Three batches overlap: batch N+2 is read (on the reader connection) and
+    // N+1 is validated and its script arguments built while the server applies
+    // N. Batches are still applied one after another, in order.
     let prefetch: Promise<Delivered[]> | null = null;
-    while (!this.o.signal.aborted || prefetch) {
+    let inFlight: Promise<void> | null = null;
+    const settle = async () => {
+      const p = inFlight;
+      inFlight = null;
+      if (p) await p;
+    };
+    while (!this.o.signal.aborted || prefetch || inFlight) {
       try {
         if (drainOwn) {
+          await settle();
           await this.drainOwnPending();
           drainOwn = false;
         }
         // Housekeeping only when no read is in flight: XAUTOCLAIM would otherwise
         // take this consumer's own prefetched batch.
-        if (!prefetch && !this.o.signal.aborted) {
+        if (!prefetch && !this.o.signal.aborted && (this.discoverDue() || this.reclaimDue())) {
+          await settle();
           if (this.discoverDue()) await this.discover();
           if (this.reclaimDue()) await this.reclaim();
         }
-        const entries = await (prefetch ?? this.readNew());
+        const entries = prefetch ? await prefetch : this.o.signal.aborted ? [] : await this.readNew();
         prefetch = null;
         if (entries.length === 0) {
+          await settle();
           await this.flushAcks();
-          if (this.o.once) break;
+          if (this.o.once || this.o.signal.aborted) break;
           continue;
         }
-        // After a signal, the batch in flight is finished but no new one is read.
+        // After a signal, the batches in flight are finished but no new one is read.
         if (!this.o.signal.aborted && !this.discoverDue() && !this.reclaimDue()) prefetch = this.readNew();
-        await this.process(entries);
+        const batch = this.prepare(entries);
+        await settle();
+        inFlight = this.execute(batch);
+        // Its error surfaces at the next settle(); this only keeps Node from calling it unhandled meanwhile.
+        inFlight.catch(() => undefined);
       } catch (err) {
-        // A prefetched batch stays pending for this consumer: the history drain re-reads it.
+        // Batches read but not applied stay pending for this consumer: the history drain re-reads them.
+        if (inFlight) await inFlight.catch(() => undefined);
+        inFlight = null;
         if (prefetch) await prefetch.catch(() => undefined);
         prefetch = null;
         if (this.o.once) throw err;
@@ -196,6 +217,7 @@ class ConsumerWorker {
         await sleep(RETRY_AFTER_ERROR_MS, this.o.signal);
       }
     }
+    await settle();
     await this.flushAcks();
     return this.totals;
   }
@@ -328,7 +350,12 @@ class ConsumerWorker {
 
   /** Applies, dead-letters and acks one batch. Throws (nothing acked) when applying fails. */
   private async process(entries: Delivered[]): Promise<void> {
-    const valid: { d: Delivered; entry: ValidEntry }[] = [];
+    await this.execute(this.prepare(entries));
+  }
+
+  /** Validation and script arguments: CPU only, so it can run while the server applies the previous batch. */
+  private prepare(entries: Delivered[]): PreparedBatch {
+    const inputs: ApplyInput[] = [];
     const dead: { d: Delivered; reason: string }[] = [];
     for (const d of entries) {
       if (d.deliveries > this.o.maxDeliveries) {
@@ -336,12 +363,17 @@ class ConsumerWorker {
         continue;
       }
       const check = checkEntryFields(d.fields);
-      if (check.ok) valid.push({ d, entry: check.entry });
-      else dead.push({ d, reason: check.reason });
+      if (!check.ok) {
+        dead.push({ d, reason: check.reason });
+        continue;
+      }
+      inputs.push({ userId: check.entry.userId, record: appliedRecord(d.day, d.id), eventType: check.entry.eventType, ts: check.entry.ts });
     }
+    return { entries, inputs, dead };
+  }
 
+  private async execute({ entries, inputs, dead }: PreparedBatch): Promise<void> {
     const nowMs = this.now();
-    const inputs: ApplyInput[] = valid.map(({ d, entry }) => ({ userId: entry.userId, record: appliedRecord(d.day, d.id), eventType: entry.eventType, ts: entry.ts }));
     let statuses = '';
     if (this.cluster) {
       if (inputs.length > 0) statuses = await this.applyOnCluster(inputs, nowMs);
@@ -356,7 +388,7 @@ class ConsumerWorker {
       else this.totals.applied++;
       if (s === 'r') this.totals.corruptReset++;
     }
-    this.totals.processed += valid.length;
+    this.totals.processed += inputs.length;
     this.totals.deadLettered += dead.length;
     this.o.onBatch?.(this.totals);
   }
