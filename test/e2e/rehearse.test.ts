@@ -100,6 +100,15 @@ describe('launchctl rehearse (built CLI)', () => {
     }
   });
 
+  it('without redis-server on the machine: exit 3 with the install hint, nothing left behind', async () => {
+    const r = await runCli(['rehearse'], { env: { TMPDIR: tmp, REDIS_SERVER_BIN: join(tmp, 'no-such-redis-server') } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('redis-server was not found on PATH');
+    expect(r.stderr).toContain('apt-get install redis-server');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
   it('Ctrl-C mid-rehearsal exits 130 and still stops redis-server and the site', async () => {
     const child = spawn(process.execPath, [BIN, 'rehearse', '--users', '150000'], {
       env: { ...process.env, CI: undefined, TMPDIR: tmp },
