@@ -18,6 +18,11 @@ describe('planWarm', () => {
     ]);
   });
 
+  it('takes paths from the host root, whatever path site.origin carries', () => {
+    const plan = planWarm({ targets, origin: 'https://acme.example/app/', keys: createKeys(), jitter: 0, factors: null });
+    expect(plan.entries.map((e) => e.url)).toEqual(['https://acme.example/', 'https://acme.example/pricing']);
+  });
+
   it('applies the predictive factor before jitter and carries the reason', () => {
     const factors = planPredictiveFactors({ paths: ['/', '/pricing'], counts: new Map([['/pricing', 30], ['/', 10]]), maxFactor: 3, windowLabel: '1h' });
     const plan = planWarm({ targets, origin: 'https://acme.example', keys: createKeys(), jitter: 0, factors, random: () => 0.5 });

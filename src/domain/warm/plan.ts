@@ -41,9 +41,13 @@ export interface PlanWarmInput {
   notes?: string[];
 }
 
-/** The URL of `path` on `origin` (an origin with a base path keeps it). */
+/**
+ * The URL of `path` on `origin`. Paths are absolute from the host root, as in
+ * a sitemap and in the marker keys: a path part of site.origin is not
+ * prepended (prepareWarm notes when one is ignored).
+ */
 export function warmUrl(origin: string, path: string): string {
-  return `${origin.replace(/\/+$/, '')}${path}`;
+  return `${new URL(origin).origin}${path}`;
 }
 
 export function planWarm(input: PlanWarmInput): WarmPlan {

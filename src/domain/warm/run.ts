@@ -119,6 +119,10 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
   const origin = requireOrigin(config);
   const keys = createKeys(config.redis.keyPrefix);
   const notes: string[] = [];
+  const basePath = new URL(origin).pathname;
+  if (basePath !== '/' && basePath !== '') {
+    notes.push(`site.origin has a path (${basePath}): it is ignored, paths are taken from the host root (write /app/pricing, not /pricing)`);
+  }
   const sources: WarmTarget[][] = [config.warm.paths.map((p) => ({ path: p.path, ttl: p.ttl, source: 'config' as const }))];
 
   const sitemapUrl = options.sitemap ?? config.warm.sitemap;
