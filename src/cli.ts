@@ -48,7 +48,7 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
   program
     .command('warm')
     .description('pre-warm the launch paths: GET each through the CDN, then set Redis warm markers (SET NX EX, jittered TTL)')
-    .option('--sitemap <url>', 'also warm the same-origin URLs of this sitemap (or sitemap index, gzipped or not)')
+    .option('--sitemap <url>', 'also warm the same-origin URLs of this sitemap URL or file (or sitemap index, gzipped or not)')
     .option('--paths-file <file>', 'also warm the paths in this file, one per line')
     .option('--exclude <pattern>', 'skip paths matching this glob (* and **), repeatable', collect, [])
     .option('--limit <n>', 'warm at most n paths')

@@ -38,8 +38,9 @@ interface ParsedFlags {
 }
 
 function parseFlags(o: WarmCommandOptions): ParsedFlags {
-  if (o.sitemap !== undefined && !/^https?:\/\/[^/]/.test(o.sitemap)) {
-    throw new UsageError(`--sitemap: expected an http:// or https:// URL, received "${o.sitemap}"`);
+  // A URL or a file: anything else with a scheme (ftp://, file://) is a mistake worth naming.
+  if (o.sitemap !== undefined && (/^[a-z][a-z0-9+.-]*:\/\//i.test(o.sitemap) ? !/^https?:\/\/[^/]/i.test(o.sitemap) : o.sitemap.trim() === '')) {
+    throw new UsageError(`--sitemap: expected an http:// or https:// URL or a file, received "${o.sitemap}"`);
   }
   const flags: ParsedFlags = {
     sitemap: o.sitemap,

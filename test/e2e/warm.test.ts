@@ -87,7 +87,8 @@ describe('launchctl warm (built CLI)', () => {
     [['--limit', 'ten'], '--limit: expected a positive integer, received "ten"'],
     [['--concurrency', '0'], '--concurrency: expected a positive integer'],
     [['--repeat-after', '10 minutes'], '--repeat-after: expected a duration like 500ms'],
-    [['--sitemap', 'ftp://x/sitemap.xml'], '--sitemap: expected an http:// or https:// URL'],
+    [['--sitemap', 'ftp://x/sitemap.xml'], '--sitemap: expected an http:// or https:// URL or a file'],
+    [['--sitemap', 'no-such-sitemap.xml'], '--sitemap: cannot read no-such-sitemap.xml (ENOENT)'],
     [['--paths-file', 'no-such-file.txt'], '--paths-file: cannot read no-such-file.txt (ENOENT)'],
   ])('bad flags %j: exit 2 naming the flag', async (flags, message) => {
     const file = await writeConfig(['/']);

@@ -7,6 +7,10 @@
  * concurrency; sitemap index + gzip + foreign origins; --predictive reads the
  * engagement day streams.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
@@ -179,6 +183,21 @@ describe('warm (integration)', () => {
     expect(result.notes.join('\n')).toMatch(/1 URL of another origin skipped/);
     expect(result.notes.join('\n')).toMatch(/--exclude: 2 paths skipped/);
     expect(s.requests.some((r) => r.path.includes('steal'))).toBe(false);
+  });
+
+  it('reads a sitemap from a file (gzipped), warming only its same-origin URLs', async () => {
+    const s = await site({ paths: ['/', '/from-file'] });
+    const dir = await mkdtemp(join(tmpdir(), 'launchctl-sitemap-'));
+    try {
+      const xml = `<urlset><url><loc>${s.origin}/from-file</loc></url><url><loc>https://elsewhere.example/x</loc></url></urlset>`;
+      await writeFile(join(dir, 'sitemap.xml.gz'), gzipSync(xml));
+      const config = configFor(s, []);
+      const result = await run({ config, sitemap: 'sitemap.xml.gz', cwd: dir });
+      expect(result.paths.map((p) => [p.path, p.result])).toEqual([['/from-file', 'warmed']]);
+      await expect(run({ config, sitemap: 'missing.xml', cwd: dir })).rejects.toThrow('--sitemap: cannot read missing.xml (ENOENT)');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('--predictive stretches the TTL of the paths people are on, from the engagement streams', async () => {

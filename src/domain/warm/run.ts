@@ -129,6 +129,7 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
   if (sitemapUrl) {
     const sm = await readSitemapPaths(sitemapUrl, {
       origin,
+      cwd: options.cwd,
       timeoutMs: config.warm.timeoutMs,
       userAgent: config.site?.userAgent ?? 'launchctl-warmer',
       dispatcher: options.dispatcher,

@@ -1,7 +1,7 @@
 // Where warm's inputs come from (I/O): sitemaps over HTTP, --paths-file, and
 // the engagement day streams that --predictive counts. Each reader bounds its
 // work: sitemap bytes, depth and count; stream entries sampled.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Dispatcher } from 'undici';
@@ -21,6 +21,8 @@ export const SITEMAP_MAX_FILES = 100;
 export interface SitemapReadOptions {
   /** site.origin: only its URLs are warmed. */
   origin: string;
+  /** Folder a sitemap given as a file path is read from. */
+  cwd?: string;
   timeoutMs: number;
   userAgent: string;
   dispatcher?: Dispatcher;
@@ -53,7 +55,25 @@ function decodeSitemapBody(body: Buffer, maxBytes: number): string {
   return body.toString('utf8');
 }
 
+/** A sitemap source that is not an http(s) URL is a file on disk (as cache-warmup allows). */
+export const isSitemapUrl = (source: string) => /^https?:\/\//i.test(source);
+
+async function readSitemapFile(file: string, options: SitemapReadOptions): Promise<string> {
+  const maxBytes = options.maxBytes ?? SITEMAP_MAX_BYTES;
+  const path = resolve(options.cwd ?? process.cwd(), file);
+  let body: Buffer;
+  try {
+    if ((await stat(path)).size > maxBytes) throw new SitemapError(`larger than ${Math.round(maxBytes / 1048576)} MB`);
+    body = await readFile(path);
+  } catch (err) {
+    if (err instanceof SitemapError) throw err;
+    throw new UsageError(`--sitemap: cannot read ${file} (${errorCode(err) ?? String(err)})`);
+  }
+  return decodeSitemapBody(body, maxBytes);
+}
+
 async function fetchSitemap(url: string, options: SitemapReadOptions): Promise<string> {
+  if (!isSitemapUrl(url)) return readSitemapFile(url, options);
   const maxBytes = options.maxBytes ?? SITEMAP_MAX_BYTES;
   let res;
   try {
@@ -73,7 +93,7 @@ async function fetchSitemap(url: string, options: SitemapReadOptions): Promise<s
 }
 
 /**
- * Reads a sitemap or sitemap index (recursively, to SITEMAP_MAX_DEPTH) and
+ * Reads a sitemap or sitemap index, from a URL or a file (recursively, to SITEMAP_MAX_DEPTH) and
  * returns the same-origin paths. The top-level sitemap failing is an error
  * (exit 3 unreachable, exit 2 unparseable); a child failing is a problem noted
  * in the result, and the rest is still warmed.
@@ -81,7 +101,7 @@ async function fetchSitemap(url: string, options: SitemapReadOptions): Promise<s
 export async function readSitemapPaths(url: string, options: SitemapReadOptions): Promise<SitemapPaths> {
   const result: SitemapPaths = { paths: [], foreign: 0, files: 0, problems: [] };
   const seen = new Set<string>();
-  const allowedSitemapOrigins = new Set([new URL(options.origin).origin, new URL(url).origin]);
+  const allowedSitemapOrigins = new Set([new URL(options.origin).origin, ...(isSitemapUrl(url) ? [new URL(url).origin] : [])]);
   const visit = async (target: string, depth: number): Promise<void> => {
     if (seen.has(target)) return;
     seen.add(target);
