@@ -170,6 +170,8 @@ describe('warm (integration)', () => {
       expect(r.headers['cache-control']).toBeUndefined();
       expect(r.headers.pragma).toBeUndefined();
       expect(r.headers['user-agent']).toBe('launchctl-warmer');
+      // The variant browsers get is the one the CDN must hold.
+      expect(r.headers['accept-encoding']).toBe('gzip, deflate, br');
     }
   });
 

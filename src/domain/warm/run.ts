@@ -185,6 +185,11 @@ export interface ExecuteWarmOptions {
 }
 
 const DEFAULT_RETRY_BASE_MS = 250;
+const WARM_HEADERS = (userAgent = 'launchctl-warmer') => ({
+  'user-agent': userAgent,
+  accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+  'accept-encoding': 'gzip, deflate, br',
+});
 const MARKER_BATCH = 256;
 const MARKER_FLUSH_MS = 2;
 /** How much of the revalidation endpoint's answer is kept for the report. */
@@ -224,13 +229,14 @@ async function fetchWithRetries(entry: WarmPlanEntry, options: ExecuteWarmOption
     }
     try {
       // A plain GET, no cache-busting headers: the point is to fill the very cache
-      // such headers would bypass.
+      // such headers would bypass. CDNs keep one cached copy per encoding, so ask
+      // like a browser does, or the copy filled is one no visitor gets.
       const res = await httpDispatch(entry.url, {
         timeoutMs: warm.timeoutMs,
         maxBodyBytes: warm.maxBodyBytes,
         discardBody: true,
         dispatcher,
-        headers: { 'user-agent': site?.userAgent ?? 'launchctl-warmer', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+        headers: WARM_HEADERS(site?.userAgent),
       });
       last = { status: res.status, headers: res.headers, latencyMs: Math.round(res.latencyMs), attempts: attempt, error: null };
       if (!isRetryableStatus(res.status)) return last;
