@@ -2,15 +2,15 @@
 // server in one atomic step per call. Used by the consumer (a whole batch per
 // call on a single Redis) and by the library's evaluateConversionPath.
 import { Cluster, type ChainableCommander } from 'ioredis';
-import { readLua, type RedisClient } from '../../adapters/redis.js';
+import type { RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import { createKeys, type Keys } from '../../keys.js';
 import { checkEvent, type EventType } from './event.js';
 import { buildRules, CONFIDENCE_UNITS, type ConversionRules, type RuleState, type Variant } from './rules.js';
+import { callScript, ensureScript, queueScript } from './lua.js';
 import { NO_WATERMARK } from './stream-id.js';
 
-const SCRIPT_COMMAND = 'launchctlApplyEvents';
 /**
  * Safety cap on the applied records one state keeps. The watermark normally
  * keeps a handful; the cap only bites when entries of one user stay pending
@@ -64,30 +64,19 @@ export function parseApplyReply(raw: unknown): ApplyReply {
   return { statuses, deltas, states };
 }
 
-let scriptText: Promise<string> | undefined;
-
-type ScriptCaller = (...args: (string | number)[]) => Promise<unknown>;
-
-/**
- * Registers the script on a client (ioredis sends EVALSHA and falls back to
- * EVAL on NOSCRIPT, also inside pipelines). Idempotent.
- */
-export async function ensureApplyScript(client: RedisClient): Promise<void> {
-  if (typeof (client as unknown as Record<string, unknown>)[SCRIPT_COMMAND] === 'function') return;
-  scriptText ??= readLua(import.meta.url, 'scripts/apply-events.lua');
-  client.defineCommand(SCRIPT_COMMAND, { lua: await scriptText });
+/** Registers apply-events.lua on a client (idempotent). */
+export function ensureApplyScript(client: RedisClient): Promise<void> {
+  return ensureScript(client, 'applyEvents');
 }
 
 /** Calls the script on a client (after ensureApplyScript). */
 export async function callApply(client: RedisClient, inputs: readonly ApplyInput[], options: ApplyCallOptions): Promise<ApplyReply> {
-  const call = (client as unknown as Record<string, ScriptCaller>)[SCRIPT_COMMAND]!.bind(client);
-  return parseApplyReply(await call(...buildApplyArgs(inputs, options)));
+  return parseApplyReply(await callScript(client, 'applyEvents', buildApplyArgs(inputs, options)));
 }
 
 /** Queues the script on a pipeline of a client that ensureApplyScript prepared; the reply comes from exec(). */
 export function queueApply(pipeline: ChainableCommander, inputs: readonly ApplyInput[], options: ApplyCallOptions): void {
-  const call = (pipeline as unknown as Record<string, (...args: (string | number)[]) => unknown>)[SCRIPT_COMMAND]!.bind(pipeline);
-  call(...buildApplyArgs(inputs, options));
+  queueScript(pipeline, 'applyEvents', buildApplyArgs(inputs, options));
 }
 
 /** Writes counter deltas the script returned without writing them (Redis Cluster). */

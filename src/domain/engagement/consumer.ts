@@ -47,11 +47,12 @@
 // the deltas and the consumer writes them right after: eventually consistent (a
 // crash in between skews them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
-import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
+import { scanKeys, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
 import { callApply, ensureApplyScript, isCluster, queueApply, type ApplyInput } from './apply.js';
 import { checkEntryFields } from './event.js';
+import { callScript, ensureScript } from './lua.js';
 import { buildRules, type ConversionRules } from './rules.js';
 import { appliedRecord, minStreamId, NO_WATERMARK } from './stream-id.js';
 
@@ -61,7 +62,6 @@ const APPLY_CHUNK = 1000;
 const DISCOVER_EVERY_MS = 30_000;
 /** Pause after a failed batch before trying again (its entries stay pending). */
 const RETRY_AFTER_ERROR_MS = 1000;
-const FORGET_COMMAND = 'launchctlForgetConsumer';
 
 export interface ConsumerOptions {
   /** Connection for commands. */
@@ -277,16 +277,9 @@ class ConsumerWorker {
       const info = pairsToObject(c);
       const name = String(info.name);
       if (name === this.totals.consumer || Number(info.pending) > 0 || Number(info.idle) < this.o.forgetIdleMs) continue;
-      await this.ensureForgetScript();
-      const call = (this.o.client as unknown as Record<string, (...a: (string | number)[]) => Promise<number>>)[FORGET_COMMAND]!.bind(this.o.client);
-      if ((await call(1, stream, this.group, name, this.o.forgetIdleMs)) === 1) this.totals.removedConsumers++;
+      await ensureScript(this.o.client, 'forgetConsumer');
+      if ((await callScript(this.o.client, 'forgetConsumer', [1, stream, this.group, name, this.o.forgetIdleMs])) === 1) this.totals.removedConsumers++;
     }
-  }
-
-  private async ensureForgetScript(): Promise<void> {
-    const client = this.o.client as unknown as Record<string, unknown>;
-    if (typeof client[FORGET_COMMAND] === 'function') return;
-    this.o.client.defineCommand(FORGET_COMMAND, { lua: await readLua(import.meta.url, 'scripts/forget-consumer.lua') });
   }
 
   /** Entries this consumer name read before and never acked (a restart after a crash). */

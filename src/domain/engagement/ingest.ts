@@ -1,11 +1,11 @@
 // Ingestion: events into the day stream with XADD MAXLEN ~, pipelined, with a
 // bounded OOM fallback (the seed recursed forever when trimming freed nothing).
-import type { ChainableCommander } from 'ioredis';
 import { redisReplyCode, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { UnreachableError, UsageError } from '../../errors.js';
 import { createKeys, utcDay } from '../../keys.js';
 import { buildEntryFields, checkEvent, type EngagementEvent } from './event.js';
+import { ensureScript, queueScript } from './lua.js';
 
 /** Times an OOM'd batch is retried after trimming before StreamFullError. */
 export const DEFAULT_OOM_RETRIES = 3;
@@ -50,15 +50,20 @@ export class InvalidEventError extends UsageError {
 }
 
 /**
- * Adds events to today's (UTC) day stream in one pipeline and returns their
- * entry IDs in order. On OOM it trims the stream to half its length and retries
- * the refused events, at most maxOomRetries times, then throws StreamFullError.
+ * Adds events to today's (UTC) day stream (XADD MAXLEN ~ streams.maxLen, a
+ * script call per 500 events, all in one pipeline) and returns their entry IDs
+ * in order. On OOM it trims the stream to half its length and retries the
+ * refused events, at most maxOomRetries times, then throws StreamFullError.
  */
 export async function ingestEvents(events: readonly EngagementEvent[], options: IngestOptions): Promise<string[]> {
   const outcome = await addEvents(events, options);
   if (outcome.error) throw outcome.error;
   return outcome.ids as string[];
 }
+
+/** Events per add-events.lua call: long enough to amortise the call, short enough not to hold up the server. */
+const ADD_CHUNK = 500;
+const FIELDS_PER_EVENT = 8;
 
 /** Like ingestEvents, but says which events were added when some were refused. */
 export async function addEvents(events: readonly EngagementEvent[], options: IngestOptions): Promise<{ ids: (string | undefined)[]; error?: StreamFullError }> {
@@ -67,29 +72,33 @@ export async function addEvents(events: readonly EngagementEvent[], options: Ing
   const keys = createKeys(options.config.redis.keyPrefix);
   const stream = keys.engagementStream(utcDay((options.now ?? Date.now)()));
   const maxLen = options.config.streams.maxLen;
-  let todo = events.map((_, i) => i);
+  await ensureScript(options.redis, 'addEvents');
+  // Chunks of event indexes; a chunk is added whole or refused whole (see add-events.lua).
+  let todo: number[][] = [];
+  for (let i = 0; i < events.length; i += ADD_CHUNK) todo.push(Array.from({ length: Math.min(ADD_CHUNK, events.length - i) }, (_, k) => i + k));
   const maxRetries = options.maxOomRetries ?? DEFAULT_OOM_RETRIES;
   for (let attempt = 0; ; attempt++) {
     const pipeline = options.redis.pipeline();
-    for (const i of todo) queueXadd(pipeline, stream, maxLen, buildEntryFields(events[i]!));
-    const results = (await pipeline.exec()) ?? [];
-    const refused: number[] = [];
-    for (let k = 0; k < todo.length; k++) {
-      const [err, id] = results[k] ?? [new Error('no reply from Redis')];
-      if (!err) ids[todo[k]!] = id as string;
-      else if (redisReplyCode(err) === 'OOM') refused.push(todo[k]!);
-      else throw err;
+    for (const chunk of todo) {
+      const args: (string | number)[] = [1, stream, maxLen, FIELDS_PER_EVENT];
+      for (const i of chunk) args.push(...buildEntryFields(events[i]!));
+      queueScript(pipeline, 'addEvents', args);
     }
+    const results = (await pipeline.exec()) ?? [];
+    const refused: number[][] = [];
+    todo.forEach((chunk, k) => {
+      const [err, reply] = results[k] ?? [new Error('no reply from Redis')];
+      if (!err) chunk.forEach((i, j) => (ids[i] = (reply as string[])[j]));
+      else if (redisReplyCode(err) === 'OOM') refused.push(chunk);
+      else throw err;
+    });
     if (refused.length === 0) return { ids };
-    if (attempt >= maxRetries) return { ids, error: new StreamFullError(stream, refused.length, attempt) };
+    const count = refused.reduce((n, c) => n + c.length, 0);
+    if (attempt >= maxRetries) return { ids, error: new StreamFullError(stream, count, attempt) };
     // Nothing left to trim: retrying cannot succeed, so stop here.
-    if (!(await trimForRoom(options, stream, attempt + 1))) return { ids, error: new StreamFullError(stream, refused.length, attempt) };
+    if (!(await trimForRoom(options, stream, attempt + 1))) return { ids, error: new StreamFullError(stream, count, attempt) };
     todo = refused;
   }
-}
-
-function queueXadd(pipeline: ChainableCommander, stream: string, maxLen: number, fields: string[]): void {
-  pipeline.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...fields);
 }
 
 /** Drops the oldest half of the stream (exact MAXLEN: `~` may free nothing on a small stream). */
