@@ -4,7 +4,7 @@
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError, isLaunchctlError } from '../errors.js';
 import type { WarmPlan } from '../domain/warm/plan.js';
 import { executeWarmPlan, prepareWarm, requireOrigin, type WarmPathResult, type WarmPredictiveInfo, type WarmResult } from '../domain/warm/run.js';
 import type { Output } from '../output/output.js';
@@ -243,9 +243,11 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
   requireOrigin(config);
   const out = ctx.out;
   const needsRedis = !flags.dryRun || flags.predictive;
-  const redis = needsRedis ? await connectRedis(config.redis) : undefined;
-  try {
-    if (flags.repeatAfterMs === undefined) {
+  const connect = () => (needsRedis ? connectRedis(config.redis) : Promise.resolve(undefined));
+
+  if (flags.repeatAfterMs === undefined) {
+    const redis = await connect();
+    try {
       const { plan, predictive, result } = await runRound(ctx, config, redis, flags, out, true);
       if (!result) {
         if (out.json) out.printJson(warmPlanJson(plan, predictive));
@@ -255,21 +257,37 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
       if (out.json) out.printJson(warmResultJson(result));
       else out.result(renderWarmReport(result, out.decorateStdout, out.paint));
       return result.passed ? 0 : 1;
+    } finally {
+      if (redis) await closeRedis(redis);
     }
-    // --repeat-after: launch day lasts hours and markers expire; re-warm until Ctrl-C.
-    let passed = true;
-    for (let round = 1; !ctx.signal.aborted; round++) {
-      const { result } = await runRound(ctx, config, redis, flags, out, round === 1);
-      if (!result) break;
-      passed = result.passed;
-      const at = new Date().toISOString().slice(11, 19);
-      if (out.json) out.printJson({ type: 'round', round, at: Date.now(), ...warmResultJson(result) });
-      else if (round === 1) out.result(`${renderWarmReport(result, out.decorateStdout, out.paint)}\nround 1 done at ${at}Z; next in ${formatDuration(flags.repeatAfterMs)} (Ctrl-C to stop)`);
-      else out.result(`round ${round} at ${at}Z · ${renderWarmSummary(result, out.paint)}`);
-      await waitFor(flags.repeatAfterMs, ctx.signal);
-    }
-    return passed ? 0 : 1;
-  } finally {
-    if (redis) await closeRedis(redis);
   }
+
+  // --repeat-after: launch day lasts hours and markers expire; re-warm until
+  // Ctrl-C. Each round connects afresh, so a Redis restart or a sitemap that
+  // is briefly down costs one round, not the rest of the day. A first round
+  // that fails is a setup problem and ends the command.
+  let passed = true;
+  for (let round = 1; !ctx.signal.aborted; round++) {
+    const at = () => new Date().toISOString().slice(11, 19);
+    try {
+      const redis = await connect();
+      try {
+        const { result } = await runRound(ctx, config, redis, flags, out, round === 1);
+        if (!result) break;
+        passed = result.passed;
+        if (out.json) out.printJson({ type: 'round', round, at: Date.now(), ...warmResultJson(result) });
+        else if (round === 1) out.result(`${renderWarmReport(result, out.decorateStdout, out.paint)}\nround 1 done at ${at()}Z; next in ${formatDuration(flags.repeatAfterMs)} (Ctrl-C to stop)`);
+        else out.result(`round ${round} at ${at()}Z · ${renderWarmSummary(result, out.paint)}`);
+      } finally {
+        if (redis) await closeRedis(redis);
+      }
+    } catch (err) {
+      if (round === 1 || !isLaunchctlError(err)) throw err;
+      passed = false;
+      if (out.json) out.printJson({ type: 'error', round, at: Date.now(), error: { type: err.name, message: err.message, exitCode: err.exitCode } });
+      else out.result(`round ${round} at ${at()}Z · failed: ${err.message} (trying again in ${formatDuration(flags.repeatAfterMs)})`);
+    }
+    await waitFor(flags.repeatAfterMs, ctx.signal);
+  }
+  return passed ? 0 : 1;
 }

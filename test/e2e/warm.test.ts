@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../src/adapters/redis-server.js';
+import { findFreePort, startRedisServer } from '../../src/adapters/redis-server.js';
 import { startSiteStandIn, type SiteStandIn } from '../../src/standins/site.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { sharedRedisUrl, testPrefix } from '../helpers/redis.js';
@@ -132,6 +132,46 @@ describe('launchctl warm (built CLI)', () => {
       .map((l) => JSON.parse(l) as { version: number; type: string; round: number; warmed: number; skipped: number });
     expect(rounds[0]).toMatchObject({ version: 1, type: 'round', round: 1, warmed: 2 });
     expect(rounds[1]).toMatchObject({ type: 'round', round: 2, skipped: 2 });
+  });
+
+  it('--repeat-after survives a Redis restart: the round while it is down fails, the next one warms', async () => {
+    let server = await startRedisServer();
+    const port = server.port;
+    const file = join(dir, 'restart.json');
+    await writeFile(file, JSON.stringify({ redis: { url: server.url }, site: { origin: site.origin }, warm: { paths: [{ path: '/', ttl: 1 }], retries: 0 } }));
+    const child = spawn(process.execPath, [BIN, '-c', file, 'warm', '--json', '--repeat-after', '1s'], { env: { ...process.env, CI: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const lines = () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; round: number; error?: { type: string; message: string } });
+    const waitFor = (pred: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out: ${stdout}`)), 20_000);
+        const check = () => {
+          if (pred()) {
+            clearTimeout(timer);
+            child.stdout.off('data', check);
+            resolve();
+          }
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    try {
+      await waitFor(() => lines().some((l) => l.type === 'round'));
+      await server.stop();
+      await waitFor(() => lines().some((l) => l.type === 'error'));
+      server = await startRedisServer({ port });
+      const errors = lines().length;
+      await waitFor(() => lines().slice(errors).some((l) => l.type === 'round'));
+      child.kill('SIGINT');
+      expect(await new Promise((resolve) => child.once('close', resolve))).toBe(130);
+      const error = lines().find((l) => l.type === 'error')!;
+      expect(error.error).toMatchObject({ type: 'UnreachableError' });
+      expect(error.error!.message).toContain(`cannot reach Redis at redis://127.0.0.1:${port}`);
+    } finally {
+      child.kill('SIGKILL');
+      await server.stop();
+    }
   });
 
   it('Redis down: exit 3 within 5 s, URL with the password masked, no stack trace', async () => {
