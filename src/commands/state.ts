@@ -95,7 +95,7 @@ async function showDeep(ctx: CommandContext, redis: RedisClient, keys: Keys, con
   let result = await runDeepScan(ctx, redis, keys, config, repairNow);
   let repaired = repairNow;
   if (options.repair && !options.yes && canAsk(ctx)) {
-    printDeep(ctx, result, counters, false, keys);
+    printDeep(ctx, result, counters, false, false, keys);
     const corruptNote = result.corrupt > 0 ? `reset ${result.corrupt} corrupt value(s) to the default state and ` : '';
     if (await askYesNo(ctx, `${corruptNote}rewrite the counters from the keys?`)) {
       result = await runDeepScan(ctx, redis, keys, config, true);
@@ -104,7 +104,10 @@ async function showDeep(ctx: CommandContext, redis: RedisClient, keys: Keys, con
       return result.corrupt > 0 ? 1 : 0;
     }
   }
-  if (repaired) await writeConversionCounters(redis, keys, result, Date.now());
+  // A partial scan (Ctrl-C) must not become the counters.
+  const rewrite = repaired && !result.interrupted;
+  if (rewrite) await writeConversionCounters(redis, keys, result, Date.now());
+  if (result.interrupted) ctx.out.warn(`interrupted: partial counts from the ${result.scanned} keys read so far${repaired ? '; the counters were not rewritten' : ''}`);
   if (ctx.out.json) {
     ctx.out.printJson({
       source: 'deep',
@@ -117,11 +120,12 @@ async function showDeep(ctx: CommandContext, redis: RedisClient, keys: Keys, con
       scanned: result.scanned,
       vanished: result.vanished,
       repaired: result.repaired,
-      countersRewritten: repaired,
+      countersRewritten: rewrite,
+      interrupted: result.interrupted,
       counters: { total: counters.total, variants: counters.variants, histogram: counters.histogram },
     });
   } else {
-    printDeep(ctx, result, counters, repaired, keys);
+    printDeep(ctx, result, counters, repaired, rewrite, keys);
   }
   if (options.repair && !repaired && !canAsk(ctx)) {
     ctx.out.info(
@@ -147,7 +151,7 @@ async function runDeepScan(ctx: CommandContext, redis: RedisClient, keys: Keys, 
   }
 }
 
-function printDeep(ctx: CommandContext, result: DeepScanResult, counters: CountersSummary, repaired: boolean, keys: Keys): void {
+function printDeep(ctx: CommandContext, result: DeepScanResult, counters: CountersSummary, repaired: boolean, rewritten: boolean, keys: Keys): void {
   if (ctx.out.json) return;
   const nowMs = Date.now();
   ctx.out.result(`${result.total} users (from ${result.scanned} state keys${result.vanished > 0 ? `, ${result.vanished} expired during the scan` : ''})\n`);
@@ -155,9 +159,10 @@ function printDeep(ctx: CommandContext, result: DeepScanResult, counters: Counte
   ctx.out.result('');
   ctx.out.result(renderCorrupt(result.corrupt, result.corruptKeys, ctx.out.paint));
   if (repaired) {
-    ctx.out.result(`repaired: ${result.repaired} reset to the default state${result.corrupt > result.repaired ? `, ${result.corrupt - result.repaired} changed since they were read (left alone)` : ''}; counters rewritten`);
+    ctx.out.result(`repaired: ${result.repaired} reset to the default state${result.corrupt > result.repaired ? `, ${result.corrupt - result.repaired} changed since they were read (left alone)` : ''}${rewritten ? '; counters rewritten' : ''}`);
     return;
   }
+  if (result.interrupted) return;
   const drift = describeCountersDrift(counters, result);
   if (drift.length === 0) ctx.out.result(`counters (${keys.convStats()}) agree with the keys`);
   else ctx.out.result(`counters (${keys.convStats()}) differ from the keys: ${drift.slice(0, 6).join('; ')}${drift.length > 6 ? '; ...' : ''}`);

@@ -138,6 +138,17 @@ describe('state (integration)', () => {
     expect(await redis.client().get(key)).toBe('{"variant":"default"}');
   });
 
+  it('Ctrl-C stops the deep scan after the batches in flight and returns partial counts', async () => {
+    const keys = createKeys(redis.prefix());
+    await writeStates(3000);
+    const controller = new AbortController();
+    const result = await scanConversionStates(await connect(), keys, { batchSize: 100, signal: controller.signal, onProgress: () => controller.abort() });
+    expect(result.interrupted).toBe(true);
+    expect(result.scanned).toBeGreaterThan(0);
+    expect(result.scanned).toBeLessThan(3000);
+    expect(result.total).toBe(result.scanned);
+  });
+
   it('a Redis lost in the middle of a deep scan is an UnreachableError naming the masked URL', async () => {
     const server = await startRedisServer({ args: ['--requirepass', 'hunter2'] });
     const url = server.url.replace('redis://', 'redis://:hunter2@');

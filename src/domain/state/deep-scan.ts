@@ -10,7 +10,6 @@
 // `redis-cli --scan` listing only the keys (one SCAN round trip at a time).
 import { Cluster, type Redis } from 'ioredis';
 import { readLua, scanNodes, type RedisClient } from '../../adapters/redis.js';
-import { InterruptedError } from '../../errors.js';
 import type { Keys } from '../../keys.js';
 import { checkStateValue, countState, defaultState, emptySummary, mergeSummaries, type ConversionSummary } from './state-value.js';
 
@@ -40,6 +39,8 @@ export interface DeepScanResult extends ConversionSummary {
   corruptKeys: CorruptValue[];
   /** Corrupt values reset to the default state (with `repair`). */
   repaired: number;
+  /** The scan was stopped (Ctrl-C) before the end: the counts are partial. */
+  interrupted: boolean;
 }
 
 export interface DeepScanOptions {
@@ -54,6 +55,7 @@ export interface DeepScanOptions {
 }
 
 interface NodeScan {
+  interrupted: boolean;
   summary: ConversionSummary;
   scanned: number;
   vanished: number;
@@ -87,6 +89,7 @@ export async function scanConversionStates(client: RedisClient, keys: Keys, opti
     corrupt: sum(parts, 'corrupt'),
     corruptKeys,
     repaired: sum(parts, 'repaired'),
+    interrupted: parts.some((p) => p.interrupted),
   };
 }
 
@@ -103,7 +106,7 @@ interface NodeScanOptions extends DeepScanOptions {
 async function scanNode(node: Redis, pattern: string, options: NodeScanOptions): Promise<NodeScan> {
   const batchSize = options.batchSize ?? DEEP_SCAN_BATCH;
   const maxInFlight = options.inFlight ?? DEEP_SCAN_IN_FLIGHT;
-  const result: NodeScan = { summary: emptySummary(), scanned: 0, vanished: 0, corrupt: 0, repaired: 0 };
+  const result: NodeScan = { interrupted: false, summary: emptySummary(), scanned: 0, vanished: 0, corrupt: 0, repaired: 0 };
   const defaultValue = options.repair ? JSON.stringify(defaultState(options.repair.nowMs)) : '';
   // The SCAN chain gets its own connection so a cursor reply never queues behind value batches.
   const scanner = node.duplicate();
@@ -166,7 +169,11 @@ async function scanNode(node: Redis, pattern: string, options: NodeScanOptions):
     await scanner.connect();
     let cursor = '0';
     do {
-      if (options.signal?.aborted) throw new InterruptedError('interrupted: the deep scan stopped before the end');
+      // Ctrl-C: stop scanning, finish the batches in flight, and report what was read (like redis-cli --bigkeys).
+      if (options.signal?.aborted) {
+        result.interrupted = true;
+        break;
+      }
       const [next, batch] = await scanner.scan(cursor, 'MATCH', pattern, 'COUNT', batchSize);
       cursor = next;
       if (batch.length === 0) continue;
