@@ -71,7 +71,7 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
 
 function reportHeld(ctx: CommandContext, plans: readonly StreamTrimPlan[]): void {
   for (const p of plans.filter((x) => x.held)) {
-    const groups = p.groups.map((g) => `${g.name}: ${g.pending} pending, lag ${g.lag ?? 'unknown'}`).join('; ');
+    const groups = p.groups.map((g) => `${g.name}: ${g.pending} pending, lag ${g.lag ?? 'n/a'}`).join('; ');
     ctx.out.warn(
       `${p.key}: held back: the trim would drop ${p.unackedAtRisk} entries not yet acked by every consumer group (from ${p.oldestUnackedId} on; ${groups}); run consume to finish them, or --force to drop them`,
     );

@@ -24,7 +24,7 @@ function describeAction(plan: StreamTrimPlan): string {
 }
 
 function describeGroups(plan: StreamTrimPlan): string {
-  return plan.groups.map((g) => `${g.name}: ${g.pending} pending, lag ${g.lag ?? '?'}`).join('; ');
+  return plan.groups.map((g) => `${g.name}: ${g.pending} pending, lag ${g.lag ?? 'n/a'}`).join('; ');
 }
 
 /** The plan (--dry-run): what would run on each stream and why. */
