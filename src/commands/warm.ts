@@ -158,7 +158,7 @@ export function renderWarmPlan(plan: WarmPlan, decorate: boolean): string {
   return [table, '', ...notes, `dry run: ${plan.entries.length} path${plan.entries.length === 1 ? '' : 's'} on ${plan.origin} would be warmed; nothing was requested or written`].join('\n');
 }
 
-export function warmResultJson(result: WarmResult): object {
+export function warmResultJson(result: WarmResult, plan: WarmPlan): object {
   return {
     total: result.total,
     warmed: result.warmed,
@@ -174,6 +174,7 @@ export function warmResultJson(result: WarmResult): object {
     fallback: result.fallback,
     predictive: result.predictive,
     notes: result.notes,
+    sources: plan.sources,
     interrupted: result.interrupted,
   };
 }
@@ -186,6 +187,7 @@ export function warmPlanJson(plan: WarmPlan, predictive: WarmPredictiveInfo | nu
     predictive,
     plan: plan.entries.map((e) => ({ path: e.path, url: e.url, source: e.source, baseTtl: e.baseTtl, factor: e.factor, reason: e.reason, ttl: e.ttl, ttlRange: e.ttlRange })),
     notes: plan.notes,
+    sources: plan.sources,
   };
 }
 
@@ -254,7 +256,7 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
         else out.result(renderWarmPlan(plan, out.decorateStdout));
         return 0;
       }
-      if (out.json) out.printJson(warmResultJson(result));
+      if (out.json) out.printJson(warmResultJson(result, plan));
       else out.result(renderWarmReport(result, out.decorateStdout, out.paint));
       return result.passed ? 0 : 1;
     } finally {
@@ -272,10 +274,10 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
     try {
       const redis = await connect();
       try {
-        const { result } = await runRound(ctx, config, redis, flags, out, round === 1);
+        const { plan, result } = await runRound(ctx, config, redis, flags, out, round === 1);
         if (!result) break;
         passed = result.passed;
-        if (out.json) out.printJson({ type: 'round', round, at: Date.now(), ...warmResultJson(result) });
+        if (out.json) out.printJson({ type: 'round', round, at: Date.now(), ...warmResultJson(result, plan) });
         else if (round === 1) out.result(`${renderWarmReport(result, out.decorateStdout, out.paint)}\nround 1 done at ${at()}Z; next in ${formatDuration(flags.repeatAfterMs)} (Ctrl-C to stop)`);
         else out.result(`round ${round} at ${at()}Z · ${renderWarmSummary(result, out.paint)}`);
       } finally {

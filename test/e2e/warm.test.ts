@@ -44,6 +44,7 @@ describe('launchctl warm (built CLI)', () => {
     expect(lines).toHaveLength(1);
     const doc = JSON.parse(lines[0]!) as Record<string, unknown> & { paths: Record<string, unknown>[] };
     expect(doc).toMatchObject({ version: 1, total: 2, warmed: 2, skipped: 0, failed: 0, successRate: 1 });
+    expect(doc.sources).toEqual({ config: 2, sitemap: null, file: null, duplicates: 0, excluded: 0, overLimit: 0 });
     for (const p of doc.paths) {
       expect(Object.keys(p)).toEqual(expect.arrayContaining(['path', 'result', 'httpStatus', 'latencyMs', 'ttl', 'cacheStatus', 'error']));
       expect(p.result).toBe('warmed');

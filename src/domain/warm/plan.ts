@@ -21,6 +21,16 @@ export interface WarmPlanEntry {
   ttlRange: { min: number; max: number };
 }
 
+/** How the path set was built, for --json (the notes say the same for people). */
+export interface WarmSources {
+  config: number;
+  sitemap: { paths: number; files: number; foreign: number; problems: string[] } | null;
+  file: number | null;
+  duplicates: number;
+  excluded: number;
+  overLimit: number;
+}
+
 export interface WarmPlan {
   origin: string;
   predictive: boolean;
@@ -28,6 +38,7 @@ export interface WarmPlan {
   entries: WarmPlanEntry[];
   /** Facts about how the path set was built, for the report ("3 foreign URLs skipped"). */
   notes: string[];
+  sources: WarmSources | null;
 }
 
 export interface PlanWarmInput {
@@ -39,6 +50,7 @@ export interface PlanWarmInput {
   factors: ReadonlyMap<string, PredictiveFactor> | null;
   random?: RandomSource;
   notes?: string[];
+  sources?: WarmSources;
 }
 
 /**
@@ -68,5 +80,5 @@ export function planWarm(input: PlanWarmInput): WarmPlan {
       ttlRange: jitterRange(scaled, input.jitter),
     };
   });
-  return { origin: input.origin, predictive: input.factors !== null, jitter: input.jitter, entries, notes: input.notes ?? [] };
+  return { origin: input.origin, predictive: input.factors !== null, jitter: input.jitter, entries, notes: input.notes ?? [], sources: input.sources ?? null };
 }

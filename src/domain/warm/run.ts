@@ -14,7 +14,7 @@ import { createKeys } from '../../keys.js';
 import { formatDuration } from '../../util/duration.js';
 import { percentile } from '../../util/stats.js';
 import { selectWarmTargets, type WarmTarget } from './paths.js';
-import { planWarm, type WarmPlan, type WarmPlanEntry } from './plan.js';
+import { planWarm, type WarmPlan, type WarmPlanEntry, type WarmSources } from './plan.js';
 import { backoffDelayMs, isRedirect, isRetryableStatus, readCacheStatus } from './response.js';
 import { readEngagementCounts, readPathsFile, readSitemapPaths } from './sources.js';
 import { planPredictiveFactors, type PredictiveFactor, type RandomSource } from './ttl.js';
@@ -126,6 +126,8 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
   const sources: WarmTarget[][] = [config.warm.paths.map((p) => ({ path: p.path, ttl: p.ttl, source: 'config' as const }))];
 
   const sitemapUrl = options.sitemap ?? config.warm.sitemap;
+  let sitemapInfo: WarmSources['sitemap'] = null;
+  let fileCount: number | null = null;
   if (sitemapUrl) {
     const sm = await readSitemapPaths(sitemapUrl, {
       origin,
@@ -139,10 +141,12 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
     notes.push(`sitemap: ${sm.paths.length} paths from ${sm.files} file${sm.files === 1 ? '' : 's'}`);
     if (sm.foreign > 0) notes.push(`sitemap: ${sm.foreign} URL${sm.foreign === 1 ? '' : 's'} of another origin skipped (only ${origin} is warmed)`);
     notes.push(...sm.problems.map((p) => `sitemap: ${p}`));
+    sitemapInfo = { paths: sm.paths.length, files: sm.files, foreign: sm.foreign, problems: sm.problems };
   }
   if (options.pathsFile) {
     const lines = await readPathsFile(options.pathsFile, options.cwd ?? process.cwd());
     sources.push(lines.map((path) => ({ path, ttl: config.warm.defaultTtl, source: 'file' as const })));
+    fileCount = lines.length;
   }
   const selection = selectWarmTargets(sources, { exclude: options.exclude, limit: options.limit });
   if (selection.excluded > 0) notes.push(`--exclude: ${selection.excluded} path${selection.excluded === 1 ? '' : 's'} skipped`);
@@ -164,7 +168,23 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
       windowLabel: formatDuration(windowMs).replace(/ 00[sm]$/, ''),
     });
   }
-  const plan = planWarm({ targets: selection.targets, origin, keys, jitter: config.warm.jitter, factors, random: options.random, notes });
+  const plan = planWarm({
+    targets: selection.targets,
+    origin,
+    keys,
+    jitter: config.warm.jitter,
+    factors,
+    random: options.random,
+    notes,
+    sources: {
+      config: config.warm.paths.length,
+      sitemap: sitemapInfo,
+      file: fileCount,
+      duplicates: selection.duplicates,
+      excluded: selection.excluded,
+      overLimit: selection.overLimit,
+    },
+  });
   return { plan, predictive };
 }
 
