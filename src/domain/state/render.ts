@@ -40,25 +40,30 @@ export function renderUserState(view: UserStateView, { nowMs }: Pick<RenderOptio
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-/** Users per variant and the confidence histogram, with bars. */
-export function renderSummary(summary: ConversionSummary, { decorate }: RenderOptions): string {
+/**
+ * Users per variant and the confidence histogram, with bars: block characters
+ * on a terminal, `#`/`.` in logs. Aligned columns in both (a boxed table with a
+ * rule under every row would make a chart three times as tall).
+ */
+export function renderSummary(summary: ConversionSummary, { decorate, paint }: RenderOptions): string {
   const draw = decorate ? bar : asciiBar;
   const maxVariant = Math.max(0, ...VARIANTS.map((v) => summary.variants[v]));
   const share = (n: number) => (summary.total > 0 ? `${((n / summary.total) * 100).toFixed(1)}%` : '-');
   const variants = renderTable({
     head: ['variant', 'users', 'share', ''],
     rows: VARIANTS.map((v) => [v, summary.variants[v], share(summary.variants[v]), draw(summary.variants[v], maxVariant, BAR_WIDTH).trimEnd()]),
-    decorate,
+    decorate: false,
     align: ['left', 'right', 'right', 'left'],
   });
   const maxBucket = Math.max(0, ...summary.histogram);
   const histogram = renderTable({
     head: ['confidence', 'users', ''],
     rows: summary.histogram.map((n, i) => [`${(i / 10).toFixed(1)}-${i === 9 ? '1.0' : ((i + 1) / 10).toFixed(1)}`, n, draw(n, maxBucket, BAR_WIDTH).trimEnd()]),
-    decorate,
+    decorate: false,
     align: ['left', 'right', 'left'],
   });
-  return `${variants}\n\n${histogram}`;
+  const boldHeader = (table: string) => table.replace(/^[^\n]*/, (head) => paint('bold', head));
+  return `${boldHeader(variants)}\n\n${boldHeader(histogram)}`;
 }
 
 /** The corrupt keys with their reason, capped, with the full count. */
