@@ -49,7 +49,10 @@ export interface ApplyReply {
 export function buildApplyArgs(inputs: readonly ApplyInput[], options: ApplyCallOptions): (string | number)[] {
   const { keys, rules } = options;
   const w = rules.weightUnits;
-  const args: (string | number)[] = [inputs.length + 1, keys.convStats()];
+  // On a Cluster every key of a call must be in one slot: without counters, the
+  // first state key stands in for the counters hash (the script does not touch it).
+  const first = options.updateCounters || inputs.length === 0 ? keys.convStats() : keys.convState(inputs[0]!.userId);
+  const args: (string | number)[] = [inputs.length + 1, first];
   for (const input of inputs) args.push(keys.convState(input.userId));
   args.push(w.hover, w.scroll, w.cta_click, w.form_submit, rules.pricingAtUnits, rules.videoBelowUnits, rules.idleMs, rules.stateTtlS);
   args.push(options.watermark ?? NO_WATERMARK, options.updateCounters ? '1' : '0', options.returnStates ? '1' : '0', options.nowMs, MAX_APPLIED_RECORDS);

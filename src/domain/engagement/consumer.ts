@@ -321,8 +321,19 @@ class ConsumerWorker {
   private async readNew(): Promise<Delivered[]> {
     if (this.streams.length === 0) return [];
     const block = this.o.once ? [] : ['BLOCK', this.o.blockMs];
-    const args = ['GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, ...block, 'STREAMS', ...this.streams, ...this.streams.map(() => '>')];
-    const reply = (await this.o.reader.call('XREADGROUP', ...args)) as [string, RawEntries][] | null;
+    let reply: [string, RawEntries][] | null = null;
+    if (this.cluster && this.streams.length > 1) {
+      // One XREADGROUP may only name keys of one slot: older streams first
+      // without blocking, then today's (the last one) with BLOCK.
+      for (let i = 0; i < this.streams.length && !reply; i++) {
+        const last = i === this.streams.length - 1;
+        const args = ['GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, ...(last ? block : []), 'STREAMS', this.streams[i]!, '>'];
+        reply = (await this.o.reader.call('XREADGROUP', ...args)) as [string, RawEntries][] | null;
+      }
+    } else {
+      const args = ['GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, ...block, 'STREAMS', ...this.streams, ...this.streams.map(() => '>')];
+      reply = (await this.o.reader.call('XREADGROUP', ...args)) as [string, RawEntries][] | null;
+    }
     const out: Delivered[] = [];
     for (const [stream, raw] of reply ?? []) {
       const day = this.keys.parseStreamDay(stream) ?? '';

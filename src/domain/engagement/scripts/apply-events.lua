@@ -4,8 +4,9 @@
 -- Redis updates the counters hash in the same step. The rules are those of
 -- ../rules.ts (applyRules); keep both in agreement.
 --
--- KEYS[1]          conv:stats counters hash; touched only when ARGV[10] == '1'
---                  (on Redis Cluster it lives in another slot than the states)
+-- KEYS[1]          conv:stats counters hash when ARGV[10] == '1'; otherwise
+--                  untouched, and the caller passes a state key instead (on
+--                  Redis Cluster the hash lives in another slot than the states)
 -- KEYS[1+i]        conv:state:<userId> of entry i, i = 1..n (a key may repeat)
 -- ARGV[1..4]       weight of hover, scroll, cta_click, form_submit, in millionths
 -- ARGV[5]          pricingAt, in millionths
