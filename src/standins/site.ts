@@ -45,6 +45,8 @@ export interface SiteStandInOptions {
     perFile?: number;
     /** Extra <loc> values, e.g. URLs of another origin. */
     extraLocs?: string[];
+    /** <priority> per path. */
+    priorities?: Record<string, number>;
   };
   /** Answer `status` (default 503) to the first `times` GETs of a path. */
   failures?: Record<string, { times: number; status?: number }>;
@@ -103,8 +105,12 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }
 
-function urlset(locs: string[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${locs.map((l) => `  <url><loc>${escapeXml(l)}</loc></url>`).join('\n')}\n</urlset>\n`;
+function urlset(locs: string[], priorityOf: (loc: string) => number | undefined): string {
+  const entry = (l: string) => {
+    const p = priorityOf(l);
+    return `  <url><loc>${escapeXml(l)}</loc>${p === undefined ? '' : `<priority>${p}</priority>`}</url>`;
+  };
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${locs.map(entry).join('\n')}\n</urlset>\n`;
 }
 
 function sitemapIndex(locs: string[]): string {
@@ -154,17 +160,19 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
     const encode = (xml: string) => (gz ? gzipSync(xml) : Buffer.from(xml));
     const ext = gz ? '.xml.gz' : '.xml';
     const files = new Map<string, Buffer>();
+    const priorities = options.sitemap?.priorities ?? {};
+    const priorityOf = (loc: string) => (loc.startsWith(origin) ? priorities[loc.slice(origin.length)] : undefined);
     const perFile = options.sitemap?.perFile;
     if (perFile && perFile > 0) {
       const children: string[] = [];
       for (let i = 0; i * perFile < locs.length; i++) {
         const name = `/sitemaps/${i}${ext}`;
         children.push(`${origin}${name}`);
-        files.set(name, encode(urlset(locs.slice(i * perFile, (i + 1) * perFile))));
+        files.set(name, encode(urlset(locs.slice(i * perFile, (i + 1) * perFile), priorityOf)));
       }
       files.set(`/sitemap${ext}`, encode(sitemapIndex(children)));
     } else {
-      files.set(`/sitemap${ext}`, encode(urlset(locs)));
+      files.set(`/sitemap${ext}`, encode(urlset(locs, priorityOf)));
     }
     return files;
   };

@@ -187,6 +187,13 @@ describe('warm (integration)', () => {
     expect(s.requests.some((r) => r.path.includes('steal'))).toBe(false);
   });
 
+  it('warms sitemap paths highest <priority> first, so --limit keeps the important pages', async () => {
+    const s = await site({ paths: ['/a', '/b', '/c', '/d'], sitemap: { perFile: 2, priorities: { '/c': 1, '/d': 0.8, '/a': 0.1 } } });
+    const result = await run({ config: configFor(s, [], { warm: { sitemap: s.sitemapUrl } }), limit: 3 });
+    // /b has no priority: the protocol's 0.5.
+    expect(result.paths.map((p) => p.path)).toEqual(['/c', '/d', '/b']);
+  });
+
   it('reads a sitemap from a file (gzipped), warming only its same-origin URLs', async () => {
     const s = await site({ paths: ['/', '/from-file'] });
     const dir = await mkdtemp(join(tmpdir(), 'launchctl-sitemap-'));

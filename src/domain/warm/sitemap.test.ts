@@ -11,7 +11,7 @@ describe('parseSitemap', () => {
   <ns:url><ns:loc><![CDATA[https://acme.example/caf&#233;]]></ns:loc></ns:url>
   <ns:url><ns:loc>https://acme.example/caf&#233;</ns:loc></ns:url>
 </ns:urlset>`;
-    expect(parseSitemap(xml)).toEqual({
+    expect(parseSitemap(xml)).toMatchObject({
       kind: 'urlset',
       locs: ['https://acme.example/', 'https://acme.example/search?q=a&b=1', 'https://acme.example/caf&#233;', 'https://acme.example/café'],
     });
@@ -19,7 +19,17 @@ describe('parseSitemap', () => {
 
   it('recognises a sitemap index', () => {
     const xml = '<sitemapindex><sitemap><loc>https://acme.example/s1.xml</loc></sitemap><sitemap><loc>https://acme.example/s2.xml.gz</loc></sitemap></sitemapindex>';
-    expect(parseSitemap(xml)).toEqual({ kind: 'index', locs: ['https://acme.example/s1.xml', 'https://acme.example/s2.xml.gz'] });
+    expect(parseSitemap(xml)).toMatchObject({ kind: 'index', locs: ['https://acme.example/s1.xml', 'https://acme.example/s2.xml.gz'] });
+  });
+
+  it('keeps each URL’s <priority> (null when absent or out of range)', () => {
+    const xml = `<urlset>
+      <url><loc>https://acme.example/a</loc></url>
+      <url><priority>0.9</priority><loc>https://acme.example/b</loc></url>
+      <url><loc>https://acme.example/c</loc><priority>1.7</priority></url>
+      <url><loc>https://acme.example/d</loc><priority> 0.2 </priority></url>
+    </urlset>`;
+    expect(parseSitemap(xml).priorities).toEqual([null, 0.9, null, 0.2]);
   });
 
   it('refuses entity declarations (billion laughs, external entities) instead of expanding them', () => {

@@ -12,7 +12,12 @@ export interface ParsedSitemap {
   /** `urlset`: pages. `index`: a sitemap index whose locs are further sitemaps. */
   kind: 'urlset' | 'index';
   locs: string[];
+  /** `<priority>` of each loc (same order), null when absent or not a number in [0, 1]. */
+  priorities: (number | null)[];
 }
+
+/** The sitemap protocol's priority of a URL that states none. */
+export const DEFAULT_SITEMAP_PRIORITY = 0.5;
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -43,13 +48,24 @@ export function parseSitemap(xml: string): ParsedSitemap {
   if (!root) throw new SitemapError('not a sitemap: no <urlset> or <sitemapindex> element');
   const kind = root[1]!.toLowerCase() === 'urlset' ? 'urlset' : 'index';
   const locs: string[] = [];
-  const re = /<\s*(?:[\w-]+:)?loc\s*>([\s\S]*?)<\s*\/\s*(?:[\w-]+:)?loc\s*>/gi;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(body)) !== null) {
-    const loc = decodeXmlText(m[1]!);
-    if (loc !== '') locs.push(loc);
+  const priorities: (number | null)[] = [];
+  // Each <url>/<sitemap> entry, so a loc keeps its own priority; a loc outside
+  // any entry (sloppy generators) still counts.
+  const entryRe = /<\s*(?:[\w-]+:)?(?:url|sitemap)\s*>([\s\S]*?)<\s*\/\s*(?:[\w-]+:)?(?:url|sitemap)\s*>/gi;
+  const entries = [...body.matchAll(entryRe)].map((e) => e[1]!);
+  for (const entry of entries.length > 0 ? entries : [body]) {
+    const locRe = /<\s*(?:[\w-]+:)?loc\s*>([\s\S]*?)<\s*\/\s*(?:[\w-]+:)?loc\s*>/gi;
+    const priorityText = /<\s*(?:[\w-]+:)?priority\s*>\s*([\d.]+)\s*<\s*\/\s*(?:[\w-]+:)?priority\s*>/i.exec(entry)?.[1];
+    const priority = priorityText !== undefined && Number(priorityText) >= 0 && Number(priorityText) <= 1 ? Number(priorityText) : null;
+    let m: RegExpExecArray | null;
+    while ((m = locRe.exec(entry)) !== null) {
+      const loc = decodeXmlText(m[1]!);
+      if (loc === '') continue;
+      locs.push(loc);
+      priorities.push(entries.length > 0 ? priority : null);
+    }
   }
-  return { kind, locs };
+  return { kind, locs, priorities };
 }
 
 export interface OriginSplit {

@@ -9,7 +9,7 @@ import { describeHttpError, httpRequest } from '../../adapters/http.js';
 import { redisReplyCode, type RedisClient } from '../../adapters/redis.js';
 import { UnreachableError, UsageError, errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
-import { SitemapError, parseSitemap, splitByOrigin } from './sitemap.js';
+import { DEFAULT_SITEMAP_PRIORITY, SitemapError, parseSitemap, splitByOrigin } from './sitemap.js';
 import { parsePathsFile } from './paths.js';
 
 /** The sitemap protocol caps one file at 50 MB uncompressed; so do we, compressed or not. */
@@ -101,6 +101,7 @@ async function fetchSitemap(url: string, options: SitemapReadOptions): Promise<s
 export async function readSitemapPaths(url: string, options: SitemapReadOptions): Promise<SitemapPaths> {
   const result: SitemapPaths = { paths: [], foreign: 0, files: 0, problems: [] };
   const seen = new Set<string>();
+  const ranked: { path: string; priority: number; order: number }[] = [];
   const allowedSitemapOrigins = new Set([new URL(options.origin).origin, ...(isSitemapUrl(url) ? [new URL(url).origin] : [])]);
   const visit = async (target: string, depth: number): Promise<void> => {
     if (seen.has(target)) return;
@@ -120,9 +121,11 @@ export async function readSitemapPaths(url: string, options: SitemapReadOptions)
       return;
     }
     if (parsed.kind === 'urlset') {
-      const split = splitByOrigin(parsed.locs, options.origin);
-      result.paths.push(...split.paths);
-      result.foreign += split.foreign.length;
+      parsed.locs.forEach((loc, i) => {
+        const split = splitByOrigin([loc], options.origin);
+        if (split.paths.length === 0) result.foreign++;
+        else ranked.push({ path: split.paths[0]!, priority: parsed.priorities[i] ?? DEFAULT_SITEMAP_PRIORITY, order: ranked.length });
+      });
       return;
     }
     if (depth + 1 > SITEMAP_MAX_DEPTH) {
@@ -145,6 +148,10 @@ export async function readSitemapPaths(url: string, options: SitemapReadOptions)
     }
   };
   await visit(url, 0);
+  // Highest <priority> first, document order among equals: with --limit, the
+  // pages the site itself marks most important are the ones warmed.
+  ranked.sort((a, b) => b.priority - a.priority || a.order - b.order);
+  result.paths = ranked.map((r) => r.path);
   return result;
 }
 
