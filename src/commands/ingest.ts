@@ -72,7 +72,12 @@ export function renderIngestReport(result: NdjsonResult, durationMs: number): st
 }
 
 async function openSource(file: string, ctx: CommandContext, stdin: Readable | undefined): Promise<{ stream: Readable; size: number }> {
-  if (file === '-') return { stream: stdin ?? process.stdin, size: 0 };
+  if (file === '-') {
+    const stream = stdin ?? process.stdin;
+    // Waiting silently on a terminal looks like a hang.
+    if ((stream as { isTTY?: boolean }).isTTY) ctx.out.info('reading NDJSON events from stdin (Ctrl-D to finish), or name a file: launchctl ingest events.ndjson');
+    return { stream, size: 0 };
+  }
   const path = resolve(ctx.cwd, file);
   try {
     const info = await stat(path);
