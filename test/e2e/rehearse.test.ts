@@ -109,6 +109,37 @@ describe('launchctl rehearse (built CLI)', () => {
     expect(await readdir(tmp)).toEqual([]);
   });
 
+  it('a second Ctrl-C exits at once and still leaves no redis-server or folder behind', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'launchctl-rehearse-e2e-force-'));
+    const child = spawn(process.execPath, [BIN, 'rehearse', '--users', '200000'], {
+      env: { ...process.env, CI: undefined, TMPDIR: own },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const redisUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no header: ${stdout}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /redis-server (redis:\/\/\S+)/.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    // Two separate signals (back to back, the OS may merge them into one).
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(130);
+    // A SIGKILLed redis-server may need a moment to release its port.
+    for (let i = 0; i < 20 && (await listening(portOf(redisUrl))); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await listening(portOf(redisUrl))).toBe(false);
+    expect(await readdir(own)).toEqual([]);
+    await rm(own, { recursive: true, force: true });
+  });
+
   it('Ctrl-C mid-rehearsal exits 130 and still stops redis-server and the site', async () => {
     const child = spawn(process.execPath, [BIN, 'rehearse', '--users', '150000'], {
       env: { ...process.env, CI: undefined, TMPDIR: tmp },

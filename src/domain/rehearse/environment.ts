@@ -2,7 +2,9 @@
 // redis-server, or the --redis URL under a private key prefix), the stand-in
 // site, a temporary folder with the generated config, and a cleanup registry
 // that undoes all of it — on success, on error and on Ctrl-C.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +19,11 @@ import { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from '../
 
 /** Undo actions run last-in first-out; one failing does not stop the others. */
 export class CleanupRegistry {
-  private readonly actions: { label: string; run: () => Promise<void> | void }[] = [];
+  private readonly actions: { label: string | null; run: () => Promise<void> | void }[] = [];
   private done = false;
 
-  add(label: string, run: () => Promise<void> | void): void {
+  /** `label` is what the report lists as cleaned; null for housekeeping nobody needs to read. */
+  add(label: string | null, run: () => Promise<void> | void): void {
     this.actions.push({ label, run });
   }
 
@@ -33,9 +36,9 @@ export class CleanupRegistry {
     for (const a of this.actions.reverse()) {
       try {
         await a.run();
-        cleaned.push(a.label);
+        if (a.label !== null) cleaned.push(a.label);
       } catch (err) {
-        failed.push(`${a.label}: ${err instanceof Error ? err.message : String(err)}`);
+        failed.push(`${a.label ?? 'cleanup'}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     return { cleaned, failed };
@@ -104,11 +107,26 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
   try {
     const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'launchctl-rehearse-'));
     if (!options.keep) cleanup.add('temporary folder removed', () => rm(dir, { recursive: true, force: true }));
+    // A second Ctrl-C exits at once, skipping the cleanup: kill what we started
+    // and remove the folder synchronously on the way out all the same.
+    const children: ChildProcess[] = [];
+    const onForcedExit = () => {
+      for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        // redis-server's own working folder is the one after --dir on its command line.
+        const at = child.spawnargs.indexOf('--dir');
+        if (at >= 0 && child.spawnargs[at + 1]) rmSync(child.spawnargs[at + 1]!, { recursive: true, force: true });
+      }
+      if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', onForcedExit);
+    cleanup.add(null, () => void process.off('exit', onForcedExit));
 
     let url = options.redisUrl;
     let keyPrefix = '';
     if (url === undefined) {
       const server = await startRedisServer();
+      children.push(server.process);
       cleanup.add('redis-server stopped', () => server.stop());
       url = server.url;
     } else {
