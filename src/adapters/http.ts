@@ -111,6 +111,13 @@ export function isRetryableHttpError(err: unknown): boolean {
   return code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_(CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|SOCKET|CLOSED))$/.test(code);
 }
 
+/** An origin (`http://host:port`) and a path with its query (`/a?b=1`). */
+export interface DispatchTarget {
+  origin: string;
+  path: string;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
 const BODY_CAP_REACHED = Symbol('body cap reached');
 const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' });
 
@@ -120,8 +127,9 @@ const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError
  * of thousands of paths). Redirects are not followed; the body is counted (and
  * kept unless discardBody) up to maxBodyBytes, then the request is aborted.
  */
-export function httpDispatch(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
-  const target = new URL(url);
+export function httpDispatch(url: string | DispatchTarget, options: HttpRequestOptions): Promise<HttpResponse> {
+  // Bulk callers pass origin and path already split: no URL parse per request.
+  const target = typeof url === 'string' ? new URL(url) : { origin: url.origin, pathname: url.path, search: '' };
   const dispatcher = options.dispatcher ?? getGlobalDispatcher();
   const cap = options.maxBodyBytes ?? 5 * 1024 * 1024;
   const keep = options.discardBody !== true;
@@ -139,7 +147,7 @@ export function httpDispatch(url: string, options: HttpRequestOptions): Promise<
       if (settled) return;
       settled = true;
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ status, headers, body: keep ? Buffer.concat(chunks, size) : Buffer.alloc(0), truncated, latencyMs: performance.now() - started });
+      resolve({ status, headers, body: keep ? Buffer.concat(chunks, size) : EMPTY_BODY, truncated, latencyMs: performance.now() - started });
     };
     const fail = (err: Error) => {
       if (settled) return;
