@@ -147,6 +147,14 @@ describe('trim (integration)', () => {
     expect(outcome).toMatchObject({ skipped: true, trimmed: 0, after: 2010 });
   });
 
+  it('counts unacked entries of a long stream in slices (several count calls) and gets the exact figure', async () => {
+    const key = today();
+    await addEntries(key, 25_000);
+    await redis.client().xgroup('CREATE', key, GROUP, '0'); // nothing delivered: every entry is unacked
+    const result = await run({ maxLen: 100, dryRun: true });
+    expect(result.plans[0]).toMatchObject({ held: true, unackedAtRisk: 24_900 });
+  });
+
   it('--dry-run plans and changes nothing', async () => {
     const key = today();
     await addEntries(key, 2000);

@@ -1,7 +1,7 @@
 // Reads what `trim` plans from: every engagement day stream (SCAN, never KEYS;
 // every master of a cluster), its length, first and last entry, memory, and
 // its consumer groups (pending, oldest pending entry, last delivered entry,
-// lag), plus the few counts the plan needs, made on the server.
+// lag), plus the few counts the plan needs, made on the server in slices.
 import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
 import type { Keys } from '../../keys.js';
 import type { GroupInfo, StreamInfo } from './trim-plan.js';
@@ -55,6 +55,9 @@ async function readGroups(client: RedisClient, key: string): Promise<GroupInfo[]
   );
 }
 
+/** Entries one count-range call reads at most: a few ms of server time, so a launch-day Redis never stalls. */
+export const COUNT_PER_CALL = 10_000;
+
 export interface ReadStreamOptions {
   /** The --older-than cutoff (a MINID), when trimming by age. */
   cutoffId?: string;
@@ -85,7 +88,15 @@ export async function readStreamInfo(client: RedisClient, key: string, day: stri
   };
   const unacked = oldestUnackedId(stream);
   const script = await countRangeScript();
-  const count = async (start: string, end: string) => Number(await client.eval(script, 1, key, start, end));
+  const count = async (start: string, end: string) => {
+    let total = 0;
+    for (let from = start; from !== ''; ) {
+      const [n, next] = (await client.eval(script, 1, key, from, end, COUNT_PER_CALL)) as [number, string];
+      total += Number(n);
+      from = next;
+    }
+    return total;
+  };
   if (unacked !== null) stream.counts.fromOldestUnacked = await count(unacked, '+');
   if (options.cutoffId !== undefined && stream.firstId !== null && compareStreamIds(stream.firstId, options.cutoffId) < 0) {
     stream.counts.beforeCutoff = await count('-', `(${options.cutoffId}`);
