@@ -23,6 +23,7 @@ export interface WarmCommandOptions {
   repeatAfter?: string;
 }
 
+const MAX_CONCURRENCY = 1024;
 /** Beyond this many rows the table shows only the paths that did not warm. */
 const TABLE_MAX_ROWS = 200;
 
@@ -53,6 +54,10 @@ function parseFlags(o: WarmCommandOptions): ParsedFlags {
     repeatAfterMs: o.repeatAfter === undefined ? undefined : parseDuration(o.repeatAfter, '--repeat-after'),
   };
   if (flags.repeatAfterMs !== undefined && flags.repeatAfterMs < 1000) throw new UsageError(`--repeat-after: expected at least 1s, received "${o.repeatAfter}"`);
+  // Each request in flight holds a socket: past this, the warmer itself becomes the stampede.
+  if (flags.concurrency !== undefined && flags.concurrency > MAX_CONCURRENCY) throw new UsageError(`--concurrency: at most ${MAX_CONCURRENCY}, received ${flags.concurrency}`);
+  const blank = flags.exclude.findIndex((p) => p.trim() === '');
+  if (blank >= 0) throw new UsageError('--exclude: expected a pattern such as /admin/** or *.xml, received an empty one');
   if (flags.repeatAfterMs !== undefined && flags.dryRun) throw new UsageError('--repeat-after and --dry-run do not go together');
   return flags;
 }

@@ -87,6 +87,8 @@ describe('launchctl warm (built CLI)', () => {
   it.each([
     [['--limit', 'ten'], '--limit: expected a positive integer, received "ten"'],
     [['--concurrency', '0'], '--concurrency: expected a positive integer'],
+    [['--concurrency', '5000'], '--concurrency: at most 1024, received 5000'],
+    [['--exclude', ''], '--exclude: expected a pattern'],
     [['--repeat-after', '10 minutes'], '--repeat-after: expected a duration like 500ms'],
     [['--sitemap', 'ftp://x/sitemap.xml'], '--sitemap: expected an http:// or https:// URL or a file'],
     [['--sitemap', 'no-such-sitemap.xml'], '--sitemap: cannot read no-such-sitemap.xml (ENOENT)'],
