@@ -237,7 +237,7 @@ interface FetchOutcome {
 }
 
 /** GET with retries on network errors and 5xx only; redirects and 4xx are answers. */
-async function fetchWithRetries(entry: WarmPlanEntry, options: ExecuteWarmOptions, dispatcher: Dispatcher, target: DispatchTarget, headers: Record<string, string>): Promise<FetchOutcome> {
+async function fetchWithRetries(target: DispatchTarget, headers: Record<string, string>, options: ExecuteWarmOptions, dispatcher: Dispatcher): Promise<FetchOutcome> {
   const { warm } = options.config;
   const retries = warm.retries;
   const random = options.random ?? Math.random;
@@ -439,7 +439,7 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
 
   /** The GET; what it returns finishes the path (the marker write) without holding up the next GET. */
   const warmOne = async (entry: WarmPlanEntry): Promise<() => Promise<WarmPathResult>> => {
-    const fetched = await fetchWithRetries(entry, options, dispatcher, { origin, path: entry.path }, headers);
+    const fetched = await fetchWithRetries({ origin, path: entry.path }, headers, options, dispatcher);
     return () => finishOne(entry, fetched);
   };
 
