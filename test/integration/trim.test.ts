@@ -155,6 +155,15 @@ describe('trim (integration)', () => {
     expect(result.plans[0]).toMatchObject({ held: true, unackedAtRisk: 24_900 });
   });
 
+  it('trims a long stream all the way although one XTRIM ~ call removes at most 10,000 entries', async () => {
+    const key = today();
+    await addEntries(key, 25_000);
+    const result = await run({ maxLen: 100 });
+    expect(result.outcomes![0]).toMatchObject({ skipped: false });
+    expect(result.outcomes![0]!.trimmed).toBeGreaterThan(24_000);
+    expect(await redis.client().xlen(key)).toBeLessThan(1000);
+  });
+
   it('--dry-run plans and changes nothing', async () => {
     const key = today();
     await addEntries(key, 2000);

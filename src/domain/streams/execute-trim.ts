@@ -10,11 +10,11 @@ export interface StreamTrimOutcome {
   trimmed: number;
   deleted: boolean;
   memoryAfterBytes: number | null;
-  /** The stream grew past the guard while trimming: nothing done, run again. */
+  /** The stream grew past the guard while trimming: stopped there (`trimmed` says how far it got), run again. */
   skipped: boolean;
 }
 
-const SCRIPT_ACTION = { delete: 'DEL', maxlen: 'MAXLEN', minid: 'MINID' } as const;
+const SCRIPT_ACTION = { delete: 'UNLINK', maxlen: 'MAXLEN', minid: 'MINID' } as const;
 
 export async function executeTrimPlan(client: RedisClient, plans: readonly StreamTrimPlan[]): Promise<StreamTrimOutcome[]> {
   const script = await readLua(import.meta.url, 'scripts/trim-guarded.lua');
@@ -24,14 +24,26 @@ export async function executeTrimPlan(client: RedisClient, plans: readonly Strea
       outcomes.push({ plan, after: plan.before, trimmed: 0, deleted: false, memoryAfterBytes: plan.memoryBytes, skipped: false });
       continue;
     }
-    const removed = Number(await client.eval(script, 1, plan.key, SCRIPT_ACTION[plan.action], plan.threshold ?? '', plan.guardMaxLength ?? -1));
-    const skipped = removed < 0;
+    // XTRIM with ~ removes at most 100 nodes (10,000 entries) per call, which
+    // keeps each call short on a live server: call again until nothing goes.
+    let trimmed = 0;
+    let skipped = false;
+    for (;;) {
+      // Entries removed so far make room that new entries must not take over.
+      const guard = plan.guardMaxLength === null ? -1 : plan.guardMaxLength - trimmed;
+      const removed = Number(await client.eval(script, 1, plan.key, SCRIPT_ACTION[plan.action], plan.threshold ?? '', guard));
+      if (removed < 0) {
+        skipped = true;
+        break;
+      }
+      trimmed += removed;
+      if (removed === 0 || plan.action === 'delete') break;
+    }
     const deleted = plan.action === 'delete' && !skipped;
-    const after = deleted ? 0 : await client.xlen(plan.key);
     outcomes.push({
       plan,
-      after,
-      trimmed: deleted ? plan.before : Math.max(0, removed),
+      after: deleted ? 0 : await client.xlen(plan.key),
+      trimmed,
       deleted,
       memoryAfterBytes: deleted ? 0 : await readMemoryUsage(client, plan.key),
       skipped,
