@@ -11,6 +11,7 @@ import type { Output } from '../output/output.js';
 import { renderTable } from '../output/table.js';
 import type { Paint } from '../output/terminal.js';
 import { formatDuration, parseDuration, parsePositiveInt } from '../util/duration.js';
+import { waitUnlessAborted } from '../util/sleep.js';
 
 export interface WarmCommandOptions {
   sitemap?: string;
@@ -196,18 +197,6 @@ export function warmPlanJson(plan: WarmPlan, predictive: WarmPredictiveInfo | nu
   };
 }
 
-const waitFor = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 async function runRound(ctx: CommandContext, config: LaunchConfig, redis: RedisClient | undefined, flags: ParsedFlags, out: Output, showProgress: boolean) {
   const { plan, predictive } = await prepareWarm({
     config,
@@ -294,7 +283,7 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
       if (out.json) out.printJson({ type: 'error', round, at: Date.now(), error: { type: err.name, message: err.message, exitCode: err.exitCode } });
       else out.result(`round ${round} at ${at()}Z · failed: ${err.message} (trying again in ${formatDuration(flags.repeatAfterMs)})`);
     }
-    await waitFor(flags.repeatAfterMs, ctx.signal);
+    await waitUnlessAborted(flags.repeatAfterMs, ctx.signal);
   }
   return passed ? 0 : 1;
 }

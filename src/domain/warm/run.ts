@@ -12,6 +12,7 @@ import { readSecret } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { createKeys } from '../../keys.js';
 import { formatDuration } from '../../util/duration.js';
+import { waitUnlessAborted } from '../../util/sleep.js';
 import { percentile } from '../../util/stats.js';
 import { selectWarmTargets, type WarmTarget } from './paths.js';
 import { planWarm, type WarmPlan, type WarmPlanEntry, type WarmSources } from './plan.js';
@@ -216,18 +217,6 @@ const MARKER_FLUSH_MS = 2;
 const FALLBACK_BODY_CHARS = 200;
 const FALLBACK_MAX_BODY_BYTES = 64 * 1024;
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
 interface FetchOutcome {
   status: number | null;
   headers: Record<string, string>;
@@ -245,7 +234,7 @@ async function fetchWithRetries(target: DispatchTarget, headers: Record<string, 
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     if (attempt > 1) {
       if (options.signal?.aborted) break;
-      await sleep(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, random), options.signal);
+      await waitUnlessAborted(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, random), options.signal);
     }
     try {
       // A plain GET, no cache-busting headers: the point is to fill the very cache
