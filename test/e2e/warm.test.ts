@@ -81,6 +81,11 @@ describe('launchctl warm (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\/pricing\s+config\s+300s\s+×1\.5\s+\d+s \(382–518\)/m);
     expect(r.stdout).toContain('dry run: 2 paths');
+    const j = await runCli(['-c', file, 'warm', '--dry-run', '--json']);
+    expect(j.code).toBe(0);
+    const doc = JSON.parse(j.stdout) as { version: number; dryRun: boolean; total: number; plan: { path: string; ttl: number; factor: number; ttlRange: { min: number; max: number } }[] };
+    expect(doc).toMatchObject({ version: 1, dryRun: true, total: 2 });
+    expect(doc.plan[1]).toMatchObject({ path: '/pricing', factor: 1, ttlRange: { min: 255, max: 345 } });
     expect(site.requestCount()).toBe(before);
   });
 
