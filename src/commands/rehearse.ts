@@ -31,7 +31,6 @@ export function renderSection(section: RehearsalSection, paint: Paint): string {
 export async function rehearseCommand(ctx: CommandContext, options: RehearseCommandOptions): Promise<number> {
   const users = parsePositiveInt(options.users ?? '2000', '--users');
   if (users > MAX_USERS) throw new UsageError(`--users: at most ${MAX_USERS}, received ${users}`);
-  // Timed traffic joins the rehearsal with the engagement steps; the flag is validated now so scripts stay valid.
   const durationMs = parseDuration(options.duration ?? '10s', '--duration');
   const out = ctx.out;
   const started = performance.now();
@@ -46,7 +45,7 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
     out.result(
       `launchctl rehearse: ${env.ownRedis ? 'throwaway redis-server' : 'Redis'} ${env.redisLabel}${env.ownRedis ? '' : ` (keys under ${env.config.redis.keyPrefix}*)`} · stand-in site ${env.site.origin}\n`,
     );
-    const outcome = await runRehearsal(env, rehearsalSteps({ users, warmRounds: WARM_ROUNDS }), {
+    const outcome = await runRehearsal(env, rehearsalSteps({ users, warmRounds: WARM_ROUNDS, durationMs }), {
       onStepStart: async (step) => {
         spinner = await out.spinner(step.title);
       },

@@ -15,6 +15,7 @@ import { validateConfig } from '../../config/validate.js';
 import { maskUrl } from '../../config/load.js';
 import { InternalError } from '../../errors.js';
 import { escapeGlob } from '../../keys.js';
+import { startProductHuntStandIn, type ProductHuntStandIn } from '../../standins/producthunt.js';
 import { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from '../../standins/site.js';
 
 /** Undo actions run last-in first-out; one failing does not stop the others. */
@@ -56,6 +57,8 @@ export interface RehearsalEnv {
   ownRedis: boolean;
   redis: RedisClient;
   site: SiteStandIn;
+  /** The Product Hunt API stand-in our post's votes climb on (absent when a test opts out). */
+  productHunt?: ProductHuntStandIn;
   /** Environment for in-process verbs: holds the stand-in's revalidation secret. */
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
@@ -77,9 +80,14 @@ export interface CreateRehearsalEnvOptions {
   /** Launch paths the rehearsal config lists with their TTLs; the rest come from the sitemap. */
   launchPaths?: { path: string; ttl: number }[];
   tmpRoot?: string;
+  /** Start the Product Hunt stand-in (default true). */
+  productHunt?: boolean;
 }
 
 export const REHEARSAL_SECRET_ENV = 'LAUNCHCTL_REHEARSAL_REVALIDATE_SECRET';
+export const REHEARSAL_PH_TOKEN_ENV = 'LAUNCHCTL_REHEARSAL_PH_TOKEN';
+/** Votes climb fast enough to see within a few seconds of polling. */
+const REHEARSAL_VOTES_PER_MINUTE = 600;
 
 /**
  * The stand-in behaves like a real ISR site: each page takes its own time to
@@ -137,11 +145,20 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
     const site = await startSiteStandIn(options.site ?? REHEARSAL_SITE);
     cleanup.add('stand-in site stopped', () => site.stop());
 
+    let productHunt: ProductHuntStandIn | undefined;
+    if (options.productHunt !== false) {
+      const ph = await startProductHuntStandIn({ post: 'rehearsal', postName: 'Rehearsal', votesPerMinute: REHEARSAL_VOTES_PER_MINUTE, startVotes: 120 });
+      productHunt = ph;
+      cleanup.add('Product Hunt stand-in stopped', () => ph.stop());
+    }
+
     const input: LaunchConfigInput = {
       launch: { name: 'Rehearsal', t0: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') },
       redis: { url, keyPrefix },
       site: { origin: site.origin, revalidate: { url: site.revalidateUrl, secretEnv: REHEARSAL_SECRET_ENV } },
       warm: { paths: options.launchPaths ?? DEFAULT_LAUNCH_PATHS, sitemap: site.sitemapUrl, timeoutMs: 5000 },
+      // cacheTtl 1 s so the rehearsal's polls a second apart each see the votes move.
+      ...(productHunt ? { productHunt: { post: productHunt.post, apiUrl: productHunt.url, tokenEnv: REHEARSAL_PH_TOKEN_ENV, cacheTtl: 1 } } : {}),
     };
     const validated = validateConfig(input);
     if (!validated.ok) throw new InternalError(`rehearsal config is invalid: ${validated.errors.join('; ')}`);
@@ -164,7 +181,12 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
       ownRedis: options.redisUrl === undefined,
       redis,
       site,
-      env: { ...(options.env ?? process.env), [REHEARSAL_SECRET_ENV]: site.revalidateSecret },
+      productHunt,
+      env: {
+        ...(options.env ?? process.env),
+        [REHEARSAL_SECRET_ENV]: site.revalidateSecret,
+        ...(productHunt ? { [REHEARSAL_PH_TOKEN_ENV]: productHunt.token } : {}),
+      },
       signal: options.signal,
       cleanup,
       shared: new Map(),

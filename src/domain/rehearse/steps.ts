@@ -4,11 +4,12 @@
 // ingest/consume, Product Hunt polling...).
 import { createHttpAgent, describeHttpError, httpRequest } from '../../adapters/http.js';
 import { createKeys, utcDay } from '../../keys.js';
-import { seededRandom } from '../../util/random.js';
+import { driveTraffic, generateTraffic } from '../engagement/simulate.js';
 import { percentile } from '../../util/stats.js';
 import { readCacheStatus } from '../warm/response.js';
 import { warm } from '../warm/run.js';
 import type { RehearsalEnv } from './environment.js';
+import { launchTrafficStep, productHuntStep } from './launch-steps.js';
 
 export interface RehearsalSection {
   id: string;
@@ -27,71 +28,47 @@ export interface RehearsalStep {
 }
 
 export interface RehearsalSettings {
-  /** Simulated users whose engagement history --predictive reads. */
+  /** Simulated users (engagement history for --predictive, and the launch traffic). */
   users: number;
+  /** How long the launch traffic runs. */
+  durationMs: number;
   /** GETs of each path when measuring warm latency. */
   warmRounds: number;
 }
 
-/** How launch-day visitors spread over the pages: a few hot pages, a long tail. */
-const PAGE_POPULARITY: Record<string, number> = { '/pricing': 30, '/': 22, '/signup': 12, '/blog/launch-day': 10, '/features': 8, '/docs': 4 };
-const EVENT_TYPES = ['hover', 'scroll', 'scroll', 'hover', 'cta_click', 'form_submit'] as const;
+/** The rehearsal's hot pages first: generateTraffic visits earlier paths more (Zipf-like). */
+const HOT_PAGES = ['/pricing', '/', '/signup', '/blog/launch-day', '/features', '/docs'];
+const HISTORY_WINDOW_MS = 50 * 60_000;
+const HISTORY_SEED = 20261208;
 
-function pickWeighted(paths: string[], random: () => number): string {
-  const weights = paths.map((p) => PAGE_POPULARITY[p] ?? 1);
-  let r = random() * weights.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < paths.length; i++) {
-    r -= weights[i]!;
-    if (r < 0) return paths[i]!;
-  }
-  return paths[paths.length - 1]!;
+export function pagesByPopularity(paths: readonly string[]): string[] {
+  const rank = (p: string) => (HOT_PAGES.includes(p) ? HOT_PAGES.indexOf(p) : HOT_PAGES.length);
+  return [...paths].sort((a, b) => rank(a) - rank(b));
 }
 
-function uuidFrom(random: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[Math.floor(random() * 4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** Writes engagement events (the contract's stream fields) so --predictive has history to read. */
+/** Writes the last hour's engagement (the contract's stream fields) so --predictive has history to read. */
 export function engagementHistoryStep(settings: RehearsalSettings): RehearsalStep {
   return {
     id: 'engagement-history',
     title: 'engagement history',
     async run(env) {
-      const random = seededRandom(20261208);
       const keys = createKeys(env.config.redis.keyPrefix);
       const now = env.now();
       const stream = keys.engagementStream(utcDay(now));
+      const events = generateTraffic({ seed: HISTORY_SEED, users: settings.users, durationMs: HISTORY_WINDOW_MS, startMs: now - HISTORY_WINDOW_MS, paths: pagesByPopularity(env.site.paths) });
+      const { ingested } = await driveTraffic(events, { redis: env.redis, config: env.config, signal: env.signal });
       const perPath = new Map<string, number>();
-      const BATCH = 1000;
-      let pipeline = env.redis.pipeline();
-      let queued = 0;
-      let events = 0;
-      for (let u = 0; u < settings.users && !env.signal.aborted; u++) {
-        const userId = uuidFrom(random);
-        const n = 1 + Math.floor(random() * 3);
-        for (let i = 0; i < n; i++) {
-          const path = pickWeighted(env.site.paths, random);
-          const eventType = EVENT_TYPES[Math.floor(random() * EVENT_TYPES.length)]!;
-          const ts = now - Math.floor(random() * 50 * 60_000);
-          pipeline.xadd(stream, '*', 'userId', userId, 'eventType', eventType, 'payload', JSON.stringify({ path }), 'ts', String(ts));
-          perPath.set(path, (perPath.get(path) ?? 0) + 1);
-          events++;
-          if (++queued >= BATCH) {
-            await pipeline.exec();
-            pipeline = env.redis.pipeline();
-            queued = 0;
-          }
-        }
+      for (const e of events.slice(0, ingested)) {
+        const path = String(e.payload.path);
+        perPath.set(path, (perPath.get(path) ?? 0) + 1);
       }
-      if (queued > 0) await pipeline.exec();
       const top = [...perPath].sort((a, b) => b[1] - a[1]).slice(0, 3);
       return {
         id: this.id,
         title: this.title,
         ok: true,
-        lines: [`${settings.users} simulated users, ${events} events in ${stream}`, `busiest pages: ${top.map(([p, n]) => `${p} (${n})`).join(', ')}`],
-        data: { users: settings.users, events, stream, perPath: Object.fromEntries(perPath) },
+        lines: [`${settings.users} simulated users, ${ingested} events in ${stream}`, `busiest pages: ${top.map(([p, n]) => `${p} (${n})`).join(', ')}`],
+        data: { users: settings.users, events: ingested, stream, perPath: Object.fromEntries(perPath) },
       };
     },
   };
@@ -238,5 +215,12 @@ export function warmLatencyStep(settings: RehearsalSettings): RehearsalStep {
 
 /** The rehearsal, in order. Add a step here to bring another verb into it. */
 export function rehearsalSteps(settings: RehearsalSettings): RehearsalStep[] {
-  return [engagementHistoryStep(settings), coldLatencyStep, warmStep, warmLatencyStep(settings)];
+  return [
+    engagementHistoryStep(settings),
+    coldLatencyStep,
+    warmStep,
+    warmLatencyStep(settings),
+    launchTrafficStep({ users: settings.users, durationMs: settings.durationMs }),
+    productHuntStep,
+  ];
 }
