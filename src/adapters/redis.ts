@@ -20,6 +20,7 @@ export type RedisSettings = LaunchConfig['redis'];
 export type RedisMode = 'oneshot' | 'blocking' | 'patient';
 
 const RECONNECT_MAX_DELAY_MS = 2000;
+const QUIT_TIMEOUT_MS = 1000;
 
 function baseOptions(settings: RedisSettings, mode: RedisMode): RedisOptions {
   const url = new URL(settings.url);
@@ -131,10 +132,14 @@ export async function withRedis<T>(settings: RedisSettings, fn: (client: RedisCl
 }
 
 export async function closeRedis(client: RedisClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([client.quit(), new Promise((r) => setTimeout(r, 1000))]);
+    // QUIT waits for replies in flight; a dead connection must not hold the exit up.
+    await Promise.race([client.quit(), new Promise((r) => (timer = setTimeout(r, QUIT_TIMEOUT_MS)))]);
   } catch {
     // already closed
+  } finally {
+    clearTimeout(timer);
   }
   client.disconnect();
 }
