@@ -91,10 +91,10 @@ export const conversionSchema = z
   .strictObject({
     weights: z
       .strictObject({
-        hover: z.number().min(0).default(0.2),
-        scroll: z.number().min(0).default(0.3),
-        cta_click: z.number().min(0).default(0.5),
-        form_submit: z.number().min(0).default(1.0),
+        hover: z.number().min(0).default(0.2).describe('Confidence a `hover` event adds.'),
+        scroll: z.number().min(0).default(0.3).describe('Confidence a `scroll` event adds.'),
+        cta_click: z.number().min(0).default(0.5).describe('Confidence a `cta_click` event adds.'),
+        form_submit: z.number().min(0).default(1.0).describe('Confidence a `form_submit` event adds.'),
       })
       .prefault({})
       .describe('Confidence added by each event type.'),
