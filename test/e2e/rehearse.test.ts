@@ -45,7 +45,7 @@ describe('launchctl rehearse (built CLI)', () => {
   });
 
   it('passes with nothing set up, reports cold vs warm, and cleans up everything', async () => {
-    const r = await runCli(['rehearse', '--json', '--users', '500'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+    const r = await runCli(['rehearse', '--json', '--users', '500', '--duration', '4s'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as RehearsalDoc;
@@ -68,6 +68,17 @@ describe('launchctl rehearse (built CLI)', () => {
     expect(cold.p50).toBeGreaterThanOrEqual(100);
     expect(warmLatency.p50).toBeLessThan(cold.p50);
     expect(warm.failed).toBe(0);
+    // Launch traffic went through ingest and was consumed, with nothing left behind.
+    const traffic = section('launch-traffic') as { events: number; consumed: number; drainedAfterMs: number | null; usersWithState: number; variants: Record<string, number> };
+    expect(traffic.events).toBeGreaterThan(0);
+    expect(traffic.consumed).toBeGreaterThanOrEqual(traffic.events);
+    expect(traffic.drainedAfterMs).not.toBeNull();
+    // The consumer drains the history's 500 users and the traffic's 500 (other seeds, other ids).
+    expect(traffic.usersWithState).toBe(1000);
+    // Ten callers in one cache window cost one Product Hunt request, and the votes climb.
+    const ph = section('product-hunt') as { racerRequests: number; votes: number[] };
+    expect(ph.racerRequests).toBe(1);
+    expect(ph.votes.at(-1)).toBeGreaterThan(ph.votes[0]!);
     expect(warm.warmed).toBeGreaterThan(10);
     expect(Math.max(...warm.paths.map((p) => p.factor))).toBeGreaterThan(1.5);
 
@@ -78,7 +89,7 @@ describe('launchctl rehearse (built CLI)', () => {
   });
 
   it('prints a readable report without --json', async () => {
-    const r = await runCli(['rehearse', '--users', '200'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+    const r = await runCli(['rehearse', '--users', '200', '--duration', '2s'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^✓ warm --predictive$/m);
     expect(r.stdout).toMatch(/cold → warm: p50 \S+ → \S+, p95 \S+ → \S+/);
@@ -92,7 +103,7 @@ describe('launchctl rehearse (built CLI)', () => {
   it('with --redis uses that Redis under a private prefix and deletes its keys after', async () => {
     const client = new Redis(sharedRedisUrl());
     try {
-      const r = await runCli(['--redis', sharedRedisUrl(), 'rehearse', '--json', '--users', '100'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+      const r = await runCli(['--redis', sharedRedisUrl(), 'rehearse', '--json', '--users', '100', '--duration', '2s'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout) as RehearsalDoc;
       expect(doc.environment.ownRedis).toBe(false);

@@ -3,6 +3,7 @@
 // and the team polls Product Hunt through the shared cache. Each step reports
 // what a founder would look at on launch day.
 import { closeRedis, connectRedis } from '../../adapters/redis.js';
+import { findXinfoGroup } from '../../adapters/redis-replies.js';
 import { createKeys, utcDay } from '../../keys.js';
 import { runConsumer, type ConsumeTotals } from '../engagement/consumer.js';
 import { driveTraffic, generateTraffic } from '../engagement/simulate.js';
@@ -25,15 +26,8 @@ const TRAFFIC_SEED = 8_0_1;
 
 /** Entries of `stream` not yet acked by `group`: pending plus not yet delivered (lag, Redis >= 7). */
 async function readBacklog(env: RehearsalEnv, stream: string, group: string): Promise<number> {
-  const groups = (await env.redis.call('XINFO', 'GROUPS', stream).catch(() => [])) as unknown[][];
-  for (const g of groups) {
-    const info: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
-    if (info.name !== group) continue;
-    const pending = Number(info.pending ?? 0);
-    const lag = info.lag === null || info.lag === undefined ? 0 : Number(info.lag);
-    return pending + lag;
-  }
+  const info = findXinfoGroup(await env.redis.call('XINFO', 'GROUPS', stream).catch(() => []), group);
+  if (info) return info.pending + (info.lag ?? 0);
   return (await env.redis.xlen(stream));
 }
 
@@ -99,7 +93,6 @@ export function launchTrafficStep(settings: TrafficSettings): RehearsalStep {
       const consumeMs = Date.now() - consumeStarted;
       const after = await readConversionSummary(env.redis, keys);
       const processed = totals?.processed ?? 0;
-      const users = after.total - before.total;
       const pct = (n: number) => (after.total > 0 ? `${Math.round((n / after.total) * 100)}%` : '-');
       // The consumer also drains the history written earlier, so it processes at least the traffic.
       const ok = drainedAfterMs !== null && processed >= drive.ingested;
@@ -122,7 +115,8 @@ export function launchTrafficStep(settings: TrafficSettings): RehearsalStep {
           maxLag: maxBacklog,
           drainedAfterMs,
           deadLettered: totals?.deadLettered ?? 0,
-          newUsers: users,
+          // The history's users and the traffic's: the consumer drains both.
+          usersWithState: after.total - before.total,
           variants: after.variants,
           histogram: after.histogram,
         },
