@@ -7,7 +7,13 @@ import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+try {
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+} catch (err) {
+  // tsc already printed the type errors; a stack trace here would only bury them.
+  console.error('build failed: TypeScript errors above');
+  process.exit(typeof err.status === 'number' ? err.status : 1);
+}
 
 function copyAssets(dir) {
   for (const name of readdirSync(dir)) {
