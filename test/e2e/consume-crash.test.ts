@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findXinfoGroup } from '../../src/adapters/redis-replies.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { buildRules, replayEngagement } from '../../src/domain/engagement/rules.js';
 import { generateTraffic, seededRandom } from '../../src/domain/engagement/simulate.js';
@@ -109,8 +110,7 @@ describe('consume survives SIGKILL at random moments', () => {
     const raw = redis.client();
     const [pending] = (await raw.xpending(stream, group)) as [number];
     expect(pending).toBe(0);
-    const groups = (await raw.xinfo('GROUPS', stream)) as unknown[][];
-    const info = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, k) => [g[2 * k], g[2 * k + 1]])) as Record<string, unknown>).find((g) => g.name === group)!;
+    const info = findXinfoGroup(await raw.xinfo('GROUPS', stream), group)!;
     expect(info.lag).toBe(0);
     expect(await raw.xlen(keys.deadLetters())).toBe(0);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInfo } from '../watch/snapshot.js';
+import { parseInfo } from '../../adapters/redis-replies.js';
 import { assessCacheControl, compareVersions, parseOgTags, readOomRejections, streamIdMs } from './parse.js';
 
 describe('parseInfo', () => {

@@ -1,12 +1,12 @@
-// Pure parsers for what the fact gatherers read (INFO text itself is parsed by
-// the shared parseInfo of watch): version strings,
+// Pure parsers for what the fact gatherers read (Redis replies themselves are
+// parsed by adapters/redis-replies.ts): version strings,
 // Cache-Control headers, og: meta tags, stream entry ids.
+import { infoSubField } from '../../adapters/redis-replies.js';
 
 /** Sum of `errorstat_OOM:count=N` (INFO errorstats, Redis 6.2+), or null when the section is absent. */
 export function readOomRejections(info: ReadonlyMap<string, string>, hasErrorstats: boolean): number | null {
   if (!hasErrorstats) return null;
-  const m = /count=(\d+)/.exec(info.get('errorstat_OOM') ?? '');
-  return m ? Number(m[1]) : 0;
+  return infoSubField(info.get('errorstat_OOM'), 'count') ?? 0;
 }
 
 /** "7.0.15" → [7, 0, 15]; missing parts are 0. */

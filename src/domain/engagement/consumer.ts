@@ -48,6 +48,7 @@
 // crash in between skews them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
 import { scanKeys, type RedisClient } from '../../adapters/redis.js';
+import { findXinfoGroup, flatToRecord, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
 import { callApply, ensureApplyScript, isCluster, queueApply, type ApplyInput } from './apply.js';
@@ -260,21 +261,14 @@ class ConsumerWorker {
     }
   }
 
-  private async readGroupInfo(stream: string): Promise<{ pending: number; lag: number | null; lastDeliveredId: string } | null> {
-    const groups = (await this.o.client.xinfo('GROUPS', stream)) as unknown[][];
-    for (const g of groups) {
-      const info = pairsToObject(g);
-      if (info.name === this.group) {
-        return { pending: Number(info.pending), lag: info.lag === null || info.lag === undefined ? null : Number(info.lag), lastDeliveredId: String(info['last-delivered-id']) };
-      }
-    }
-    return null;
+  private async readGroupInfo(stream: string): Promise<XinfoGroup | null> {
+    return findXinfoGroup(await this.o.client.xinfo('GROUPS', stream), this.group);
   }
 
   private async forgetDeadConsumers(stream: string): Promise<void> {
     const consumers = (await this.o.client.xinfo('CONSUMERS', stream, this.group)) as unknown[][];
     for (const c of consumers) {
-      const info = pairsToObject(c);
+      const info = flatToRecord(c);
       const name = String(info.name);
       if (name === this.totals.consumer || Number(info.pending) > 0 || Number(info.idle) < this.o.forgetIdleMs) continue;
       await ensureScript(this.o.client, 'forgetConsumer');
@@ -512,9 +506,9 @@ class ConsumerWorker {
         bounds.push(minId);
         continue;
       }
-      const info = (groups as unknown[][]).map(pairsToObject).find((g) => g.name === this.group);
+      const info = findXinfoGroup(groups, this.group);
       if (!info) return;
-      bounds.push(String(info['last-delivered-id']));
+      bounds.push(info.lastDeliveredId);
     }
     const w = minStreamId(bounds);
     if (w) this.watermark = w;
@@ -532,12 +526,6 @@ class ConsumerWorker {
       ),
     );
   }
-}
-
-function pairsToObject(flat: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
-  return out;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

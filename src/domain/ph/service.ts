@@ -3,6 +3,7 @@
 // (src/adapters/producthunt). The pure parts live beside it in src/domain/ph.
 import type { LaunchConfig } from '../../config/schema.js';
 import type { RedisClient } from '../../adapters/redis.js';
+import { flatToRecord } from '../../adapters/redis-replies.js';
 import { PhClient, ensurePhSettings, readSharedRateLimit, type PhSettings } from '../../adapters/producthunt/client.js';
 import { fetchThroughCache, readCacheEntry, type CacheAnswer, type CachedEntry } from '../../adapters/producthunt/cache.js';
 import { fetchPhSnapshot } from '../../adapters/producthunt/queries.js';
@@ -209,8 +210,7 @@ export async function readPhHistory(redis: RedisClient, config: LaunchConfig, si
   const entries = await redis.xrange(keys.phHistory(config.productHunt.post), String(start), '+');
   const points: PhHistoryPoint[] = [];
   for (const [, fields] of entries) {
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+    const f = flatToRecord(fields);
     const ts = Number(f.ts);
     const votes = Number(f.votes);
     if (!Number.isFinite(ts) || !Number.isFinite(votes) || ts < sinceMs) continue;

@@ -3,6 +3,7 @@
 // its consumer groups (pending, oldest pending entry, last delivered entry,
 // lag), plus the few counts the plan needs, made on the server in slices.
 import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
+import { numberOrNull, parseXinfoGroups, parseXinfoStream, type XinfoStream } from '../../adapters/redis-replies.js';
 import type { Keys } from '../../keys.js';
 import type { GroupInfo, StreamInfo } from './trim-plan.js';
 import { oldestUnackedId } from './trim-plan.js';
@@ -20,37 +21,16 @@ export async function findDayStreams(client: RedisClient, keys: Keys): Promise<{
   return [...found].map(([key, day]) => ({ key, day })).sort((a, b) => a.day.localeCompare(b.day));
 }
 
-/** A flat [name, value, name, value...] reply as an object. */
-function fields(reply: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!Array.isArray(reply)) return out;
-  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
-  return out;
-}
-
-function entryId(entry: unknown): string | null {
-  return Array.isArray(entry) && typeof entry[0] === 'string' ? entry[0] : null;
-}
-
-function numberOrNull(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
-
 async function readGroups(client: RedisClient, key: string): Promise<GroupInfo[]> {
-  const reply = (await client.call('XINFO', 'GROUPS', key)) as unknown[];
+  const groups = parseXinfoGroups(await client.call('XINFO', 'GROUPS', key));
   return Promise.all(
-    reply.map(async (raw) => {
-      const g = fields(raw);
-      const name = String(g.name);
-      const pending = Number(g.pending ?? 0);
+    groups.map(async ({ name, pending, lastDeliveredId, lag }) => {
       let oldestPendingId: string | null = null;
       if (pending > 0) {
         const summary = (await client.call('XPENDING', key, name)) as [number, string | null, ...unknown[]];
         oldestPendingId = summary[1] ?? null;
       }
-      return { name, pending, oldestPendingId, lastDeliveredId: typeof g['last-delivered-id'] === 'string' ? g['last-delivered-id'] : '0-0', lag: numberOrNull(g.lag) };
+      return { name, pending, oldestPendingId, lastDeliveredId, lag };
     }),
   );
 }
@@ -65,23 +45,23 @@ export interface ReadStreamOptions {
 
 /** Reads one stream; null when it vanished since the SCAN. */
 export async function readStreamInfo(client: RedisClient, key: string, day: string, options: ReadStreamOptions = {}): Promise<StreamInfo | null> {
-  let info: Record<string, unknown>;
+  let info: XinfoStream;
   try {
-    info = fields(await client.call('XINFO', 'STREAM', key));
+    info = parseXinfoStream(await client.call('XINFO', 'STREAM', key));
   } catch (err) {
     if (err instanceof Error && /no such key/i.test(err.message)) return null;
     throw err;
   }
   const [groups, memoryBytes] = await Promise.all([
-    Number(info.groups ?? 0) > 0 ? readGroups(client, key) : Promise.resolve([]),
+    info.groups > 0 ? readGroups(client, key) : Promise.resolve([]),
     readMemoryUsage(client, key),
   ]);
   const stream: StreamInfo = {
     key,
     day,
-    length: Number(info.length ?? 0),
-    firstId: entryId(info['first-entry']),
-    lastId: entryId(info['last-entry']),
+    length: info.length,
+    firstId: info.firstEntryId,
+    lastId: info.lastEntryId,
     memoryBytes,
     groups,
     counts: { fromOldestUnacked: null, beforeCutoff: null, unackedBeforeCutoff: null },

@@ -9,16 +9,14 @@
 import { Cluster } from 'ioredis';
 import type { LaunchConfig } from '../../config/schema.js';
 import { describeConnectError, isConnectionError, type RedisClient } from '../../adapters/redis.js';
+import { findXinfoGroup, parseInfo, parseXinfoStream } from '../../adapters/redis-replies.js';
 import { errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
 import { parseConvStats } from '../state/summary.js';
 import { readLaunchInfo } from './clock.js';
 import type { PhPanelSource } from './ph-panel.js';
 import {
-  flatToRecord,
   mergeRedisStats,
-  parseInfo,
-  readGroupStats,
   readRedisStats,
   readWarmStats,
   type ConnectionState,
@@ -134,16 +132,15 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
   };
 
   const redis: RedisStats = mergeRedisStats(raw.infos.map((text, i) => readRedisStats(parseInfo(text), raw.pingMs[i] ?? 0)));
-  const streamInfo = flatToRecord(value(raw.streamInfo, 'XINFO STREAM'));
+  const streamInfo = parseXinfoStream(value(raw.streamInfo, 'XINFO STREAM'));
   const exists = raw.streamInfo[0] === null;
-  const entriesAdded = Number(streamInfo['entries-added']);
   const streams: StreamStats = {
     key: keys.engagementStream(day),
     day,
     exists,
-    length: Number(streamInfo.length ?? 0) || 0,
-    entriesAdded: exists ? (Number.isFinite(entriesAdded) ? entriesAdded : null) : 0,
-    group: readGroupStats(value(raw.groups, 'XINFO GROUPS'), config.streams.group),
+    length: streamInfo.length,
+    entriesAdded: exists ? streamInfo.entriesAdded : 0,
+    group: findXinfoGroup(value(raw.groups, 'XINFO GROUPS'), config.streams.group),
     deadLetters: Number(value(raw.deadLen, 'XLEN')) || 0,
   };
   const hash = value(raw.counters, 'HGETALL');

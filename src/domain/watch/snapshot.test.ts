@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatLaunchClock, launchPhase, readLaunchInfo } from './clock.js';
 import { fitLine, formatBytes } from './format.js';
-import { mergeRedisStats, parseInfo, readGroupStats, readRedisStats, readWarmStats } from './snapshot.js';
+import { parseInfo } from '../../adapters/redis-replies.js';
+import { mergeRedisStats, readRedisStats, readWarmStats } from './snapshot.js';
 
 const INFO = [
   '# Server',
@@ -61,17 +62,7 @@ describe('INFO parsing', () => {
   });
 });
 
-describe('stream and warm replies', () => {
-  it('finds the group in an XINFO GROUPS reply', () => {
-    const reply = [
-      ['name', 'other', 'consumers', 1, 'pending', 0, 'last-delivered-id', '0-0', 'entries-read', null, 'lag', 5],
-      ['name', 'conversion', 'consumers', 2, 'pending', 3, 'last-delivered-id', '5-0', 'entries-read', 7, 'lag', null],
-    ];
-    expect(readGroupStats(reply, 'conversion')).toEqual({ name: 'conversion', consumers: 2, pending: 3, lag: null, entriesRead: 7, lastDeliveredId: '5-0' });
-    expect(readGroupStats(reply, 'missing')).toBeNull();
-    expect(readGroupStats(null, 'conversion')).toBeNull();
-  });
-
+describe('warm replies', () => {
   it('counts alive markers and finds the soonest expiry (PTTL -2 missing, -1 no expiry)', () => {
     expect(readWarmStats(['/', '/a', '/b', '/c'], [5000, -2, -1, 1000])).toEqual({
       paths: [

@@ -1,6 +1,8 @@
 // What one refresh of `launchctl watch` knows: the snapshot types, and the pure
-// parsing of the raw Redis replies (INFO, XINFO, HGETALL, PTTL) into them.
+// reading of the parsed Redis replies (INFO, PTTL) into them; the replies
+// themselves are parsed by adapters/redis-replies.ts.
 // The collector (collect.ts) does the I/O; renderers and rates read only these.
+import { infoSubField } from '../../adapters/redis-replies.js';
 import type { PhRateLimit } from '../ph/types.js';
 import type { CountersSummary } from '../state/summary.js';
 
@@ -124,33 +126,15 @@ export interface WatchSnapshot {
   notes: string[];
 }
 
-/** INFO text → field map. keyspace lines keep their raw value (`keys=1,expires=0`). */
-export function parseInfo(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    if (line === '' || line.startsWith('#')) continue;
-    const colon = line.indexOf(':');
-    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1));
-  }
-  return fields;
-}
-
 function num(fields: Map<string, string>, name: string): number {
   const v = Number(fields.get(name));
   return Number.isFinite(v) ? v : 0;
 }
 
-/** `count=3,...` → 3 (errorstats, keyspace lines). */
-function subField(raw: string | undefined, name: string): number | null {
-  if (raw === undefined) return null;
-  const m = new RegExp(`(?:^|,)${name}=(\\d+)`).exec(raw);
-  return m ? Number(m[1]) : null;
-}
-
 /** The RedisStats of one server's INFO reply. */
 export function readRedisStats(fields: Map<string, string>, pingMs: number): RedisStats {
   let keys = 0;
-  for (const [name, raw] of fields) if (/^db\d+$/.test(name)) keys += subField(raw, 'keys') ?? 0;
+  for (const [name, raw] of fields) if (/^db\d+$/.test(name)) keys += infoSubField(raw, 'keys') ?? 0;
   // errorstats exists from Redis 6.2; without it OOM rejections are unknown, not zero.
   const hasErrorstats = fields.has('total_error_replies');
   return {
@@ -168,7 +152,7 @@ export function readRedisStats(fields: Map<string, string>, pingMs: number): Red
     keyspaceMisses: num(fields, 'keyspace_misses'),
     evictedKeys: num(fields, 'evicted_keys'),
     expiredKeys: num(fields, 'expired_keys'),
-    oomRejections: hasErrorstats ? (subField(fields.get('errorstat_OOM'), 'count') ?? 0) : null,
+    oomRejections: hasErrorstats ? (infoSubField(fields.get('errorstat_OOM'), 'count') ?? 0) : null,
     keys,
     pingMs,
   };
@@ -197,38 +181,6 @@ export function mergeRedisStats(all: readonly RedisStats[]): RedisStats {
     keys: sum((s) => s.keys),
     pingMs: Math.max(...all.map((s) => s.pingMs)),
   };
-}
-
-/** ioredis returns XINFO replies as flat [name, value, ...] arrays. */
-export function flatToRecord(reply: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!Array.isArray(reply)) return out;
-  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
-  return out;
-}
-
-function numOrNull(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-
-/** The named group from an XINFO GROUPS reply, or null. */
-export function readGroupStats(reply: unknown, group: string): GroupStats | null {
-  if (!Array.isArray(reply)) return null;
-  for (const entry of reply) {
-    const g = flatToRecord(entry);
-    if (g.name !== group) continue;
-    return {
-      name: group,
-      consumers: numOrNull(g.consumers) ?? 0,
-      pending: numOrNull(g.pending) ?? 0,
-      lag: numOrNull(g.lag),
-      entriesRead: numOrNull(g['entries-read']),
-      lastDeliveredId: typeof g['last-delivered-id'] === 'string' ? g['last-delivered-id'] : '0-0',
-    };
-  }
-  return null;
 }
 
 /** PTTL replies (-2 missing, -1 no expiry, else ms) → WarmStats. */

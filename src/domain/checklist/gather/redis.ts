@@ -2,7 +2,7 @@
 // master, and PING round trips sampled like `redis-cli --latency`.
 import type { Redis } from 'ioredis';
 import { scanNodes, type RedisClient } from '../../../adapters/redis.js';
-import { parseInfo } from '../../watch/snapshot.js';
+import { flatToRecord, parseInfo } from '../../../adapters/redis-replies.js';
 import { readOomRejections } from '../parse.js';
 import type { RedisFacts, RedisNodeFacts } from '../types.js';
 
@@ -22,12 +22,10 @@ async function readNodeFacts(node: Redis): Promise<RedisNodeFacts> {
   let memorySource: RedisNodeFacts['memorySource'] = 'INFO';
   try {
     // Managed services (ElastiCache, Upstash) often disable CONFIG; INFO memory says the same.
-    const pairs = (await node.call('CONFIG', 'GET', 'maxmemory*')) as string[];
-    const config = new Map<string, string>();
-    for (let i = 0; i + 1 < pairs.length; i += 2) config.set(pairs[i]!, pairs[i + 1]!);
-    if (config.has('maxmemory')) {
-      maxmemory = num(config.get('maxmemory'));
-      policy = config.get('maxmemory-policy') ?? policy;
+    const config = flatToRecord(await node.call('CONFIG', 'GET', 'maxmemory*'));
+    if (typeof config.maxmemory === 'string') {
+      maxmemory = num(config.maxmemory);
+      policy = typeof config['maxmemory-policy'] === 'string' ? config['maxmemory-policy'] : policy;
       memorySource = 'CONFIG';
     }
   } catch {

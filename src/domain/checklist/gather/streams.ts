@@ -1,9 +1,9 @@
 // Stream facts: the day streams of a window around today and launch day (no
 // SCAN: day stream names are known), their consumer groups and dead letters.
 import type { RedisClient } from '../../../adapters/redis.js';
+import { parseXinfoGroups, parseXinfoStream, type XinfoStream } from '../../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../../config/schema.js';
 import { utcDay, type Keys } from '../../../keys.js';
-import { flatToRecord } from '../../watch/snapshot.js';
 import { DAY_MS } from '../phase.js';
 import type { GroupFacts, StreamFacts, StreamsFacts } from '../types.js';
 
@@ -18,42 +18,33 @@ export function streamWindowDays(nowMs: number, t0Ms: number | null, retentionDa
   return [...days].sort();
 }
 
-function numOrNull(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-
 async function readGroups(client: RedisClient, key: string): Promise<GroupFacts[]> {
-  const reply = (await client.call('XINFO', 'GROUPS', key)) as unknown[][];
+  const groups = parseXinfoGroups(await client.call('XINFO', 'GROUPS', key));
   return Promise.all(
-    reply.map(async (raw) => {
-      const g = flatToRecord(raw);
-      const name = String(g.name);
-      const pending = Number(g.pending ?? 0);
+    groups.map(async ({ name, pending, lag }) => {
       let oldestPendingId: string | null = null;
       if (pending > 0) {
         const summary = (await client.call('XPENDING', key, name)) as [number, string | null, string | null, unknown];
         oldestPendingId = summary[1];
       }
-      return { name, pending, lag: numOrNull(g.lag), oldestPendingId };
+      return { name, pending, lag, oldestPendingId };
     }),
   );
 }
 
 async function readStream(client: RedisClient, key: string, day: string): Promise<StreamFacts | null> {
-  let info: Record<string, unknown>;
+  let info: XinfoStream;
   try {
-    info = flatToRecord(await client.call('XINFO', 'STREAM', key));
+    info = parseXinfoStream(await client.call('XINFO', 'STREAM', key));
   } catch (err) {
     if (err instanceof Error && /no such key/i.test(err.message)) return null;
     throw err;
   }
   const [groups, bytes] = await Promise.all([
-    Number(info.groups ?? 0) > 0 ? readGroups(client, key) : Promise.resolve([]),
+    info.groups > 0 ? readGroups(client, key) : Promise.resolve([]),
     (client.call('MEMORY', 'USAGE', key) as Promise<number | null>).catch(() => null),
   ]);
-  return { key, day, length: Number(info.length ?? 0), entriesAdded: numOrNull(info['entries-added']), bytes: bytes ?? null, groups };
+  return { key, day, length: info.length, entriesAdded: info.entriesAdded, bytes: bytes ?? null, groups };
 }
 
 export async function readStreamsFacts(client: RedisClient, keys: Keys, config: LaunchConfig, nowMs: number): Promise<StreamsFacts> {
