@@ -1,6 +1,6 @@
 // The T+1 launch report (launch.report, `--report FILE`): what happened, from
 // the facts already gathered. Pure.
-import { formatBytes } from './format.js';
+import { formatBytes } from '../../output/format.js';
 import type { ChecklistFacts } from './types.js';
 
 export interface LaunchReport {

@@ -2,10 +2,11 @@
 // uses more room when there is) and the one-line-per-refresh mode for logs and
 // CI, modelled on `redis-cli --stat` (two-row header, repeated every 20 lines).
 import { asciiBar, bar, sparkline } from '../../output/charts.js';
+import { formatBytes, formatClockUtc, formatCount, formatLatency, formatPercent, formatRate } from '../../output/format.js';
 import { makePaint, visibleLength, type Paint } from '../../output/terminal.js';
 import { formatDuration } from '../../util/duration.js';
 import { describePhase, formatLaunchClock } from './clock.js';
-import { fitLine, formatBytes, formatClockUtc, formatCount, formatLatency, formatPercent, formatRate, spread } from './format.js';
+import { fitLine, spread } from './format.js';
 import { computeRates, type WatchRates } from './rates.js';
 import type { WatchSnapshot } from './snapshot.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatLaunchClock, launchPhase, readLaunchInfo } from './clock.js';
-import { fitLine, formatBytes } from './format.js';
+import { fitLine } from './format.js';
 import { parseInfo } from '../../adapters/redis-replies.js';
 import { mergeRedisStats, readRedisStats, readWarmStats } from './snapshot.js';
 
@@ -101,7 +101,5 @@ describe('formatting', () => {
   it('fits lines to a width without cutting colour codes', () => {
     expect(fitLine('abc', 5)).toBe('abc  ');
     expect(fitLine('\x1b[31mabcdef\x1b[39m', 3)).toBe('\x1b[31mabc\x1b[0m');
-    expect(formatBytes(512)).toBe('512B');
-    expect(formatBytes(1536)).toBe('1.50K');
   });
 });

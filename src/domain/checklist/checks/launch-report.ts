@@ -1,4 +1,4 @@
-import { formatCount, formatPercent } from '../format.js';
+import { formatCount, formatPercent } from '../../../output/format.js';
 import { buildLaunchReport } from '../launch-report.js';
 import type { CheckDefinition } from '../types.js';
 

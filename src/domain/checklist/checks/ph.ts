@@ -1,7 +1,7 @@
 // ph.token, ph.post, ph.budget: read through the shared Product Hunt service, so
 // one run makes at most one API call (none when the shared cache is fresh).
 import { formatDuration } from '../../../util/duration.js';
-import { formatCount, formatPercent } from '../format.js';
+import { formatCount, formatPercent } from '../../../output/format.js';
 import { withFact, type CheckDefinition, type ChecklistFacts, type Outcome } from '../types.js';
 
 function notConfigured(expected: string): Outcome {

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../../util/duration.js';
-import { formatCount } from '../format.js';
+import { formatCount } from '../../../output/format.js';
 import { withFact, type CheckDefinition } from '../types.js';
 
 export const redisErrors: CheckDefinition = {

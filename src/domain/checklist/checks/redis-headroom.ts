@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, formatPercent } from '../format.js';
+import { formatBytes, formatCount, formatPercent } from '../../../output/format.js';
 import { withFact, type CheckDefinition, type StreamsFacts } from '../types.js';
 
 /** Bytes per stream entry when none can be measured (4 short fields and a small JSON payload). */

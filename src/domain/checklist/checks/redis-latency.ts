@@ -1,5 +1,5 @@
 import { percentile } from '../../../util/stats.js';
-import { formatMs } from '../format.js';
+import { formatLatency } from '../../../output/format.js';
 import { withFact, type CheckDefinition } from '../types.js';
 
 export const redisLatency: CheckDefinition = {
@@ -14,7 +14,7 @@ export const redisLatency: CheckDefinition = {
       if (pingMs.length === 0) return { status: 'fail', expected, found: 'no PING answered' };
       const p50 = percentile(pingMs, 50);
       const p99 = percentile(pingMs, 99);
-      const found = `p50 ${formatMs(p50)}, p99 ${formatMs(p99)} (${pingMs.length} PINGs)`;
+      const found = `p50 ${formatLatency(p50)}, p99 ${formatLatency(p99)} (${pingMs.length} PINGs)`;
       const hint = 'run the check from where the app runs (same region); look for slow commands (SLOWLOG GET) and a saturated CPU or network';
       if (p50 > t.redisLatencyMs) return { status: 'fail', expected, found, hint };
       if (p99 > t.redisLatencyMs) return { status: 'warn', expected, found, hint };

@@ -1,4 +1,4 @@
-import { formatBytes } from '../format.js';
+import { formatBytes } from '../../../output/format.js';
 import { withFact, type CheckDefinition } from '../types.js';
 
 export const redisMaxmemory: CheckDefinition = {

@@ -1,5 +1,5 @@
 import { percentile } from '../../../util/stats.js';
-import { formatMs } from '../format.js';
+import { formatLatency } from '../../../output/format.js';
 import { withFact, type CheckDefinition } from '../types.js';
 import { SITE_NOT_CONFIGURED } from './site-paths.js';
 
@@ -19,7 +19,7 @@ export const siteLatency: CheckDefinition = {
       if (all.length === 0) return { status: 'fail', expected, found: 'no path answered', hint: 'see site.paths' };
       const p95 = percentile(all, 95);
       const warmP95 = warm.length > 0 ? percentile(warm, 95) : p95;
-      const found = `p95 ${formatMs(p95)}${warm.length > 0 ? `, without first hits ${formatMs(warmP95)}` : ''} (${all.length} GETs)`;
+      const found = `p95 ${formatLatency(p95)}${warm.length > 0 ? `, without first hits ${formatLatency(warmP95)}` : ''} (${all.length} GETs)`;
       if (p95 <= t.siteLatencyP95Ms) return { status: 'pass', expected, found };
       if (warmP95 <= t.siteLatencyP95Ms) return { status: 'warn', expected, found, hint: 'first hits are slow (cold pages): run `launchctl warm` before the launch' };
       return { status: 'fail', expected, found, hint: 'the origin is slow even when warm: cache the pages at the CDN (s-maxage) or speed up the origin' };

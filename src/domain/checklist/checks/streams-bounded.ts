@@ -1,4 +1,4 @@
-import { formatCount } from '../format.js';
+import { formatCount } from '../../../output/format.js';
 import { withFact, type CheckDefinition } from '../types.js';
 
 /** How far MAXLEN ~ may overshoot: one radix-tree node (stream-node-max-entries, 100 by default). */

@@ -1,6 +1,6 @@
 import { createKeys, utcDay } from '../../../keys.js';
 import { formatDuration } from '../../../util/duration.js';
-import { formatCount } from '../format.js';
+import { formatCount } from '../../../output/format.js';
 import { streamIdMs } from '../parse.js';
 import { withFact, type CheckDefinition, type Outcome } from '../types.js';
 

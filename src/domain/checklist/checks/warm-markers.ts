@@ -1,4 +1,4 @@
-import { formatPercent } from '../format.js';
+import { formatPercent } from '../../../output/format.js';
 import { launchPaths, withFact, type CheckDefinition } from '../types.js';
 
 export const warmMarkers: CheckDefinition = {
