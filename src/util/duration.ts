@@ -1,6 +1,8 @@
 import { UsageError } from '../errors.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export const DAY_MS = 86_400_000;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /**
  * Parses a command-line duration (`500ms`, `30s`, `5m`, `2h`, `7d`, or a

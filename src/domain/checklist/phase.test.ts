@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../errors.js';
-import { DAY_MS, choosePhase, parsePhase, phaseAt } from './phase.js';
+import { DAY_MS } from '../../util/duration.js';
+import { choosePhase, parsePhase, phaseAt } from './phase.js';
 
 const T0 = Date.parse('2026-12-08T08:01:00Z');
 

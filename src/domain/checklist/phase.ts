@@ -1,14 +1,11 @@
 // Which checklist phase applies: the one named on the command line, or the one
 // that follows from launch.t0 and the clock. Pure.
 import { UsageError } from '../../errors.js';
-import { launchPhase } from '../watch/clock.js';
-import type { LaunchPhase } from '../watch/snapshot.js';
+import { launchPhase, type LaunchPhase } from '../launch/phase.js';
 import { PHASES, type Phase } from './types.js';
 
 // The dashboard's launch clock and the checklist share one phase rule.
 const PHASE_OF_CLOCK: Record<LaunchPhase, Phase> = { 'T-7': 't-7', 'T-1': 't-1', 'T-0': 't0', 'T+1': 't+1' };
-
-export const DAY_MS = 86_400_000;
 
 const ALIASES: Record<string, Phase> = { 't-7': 't-7', 't-1': 't-1', t0: 't0', 't-0': 't0', 't+0': 't0', 't+1': 't+1' };
 

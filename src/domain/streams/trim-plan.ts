@@ -9,9 +9,8 @@
 // consumer's work is lost (redis/redis#6199, #10756). An entry after the
 // group's last-delivered-id was never read at all.
 import { utcDay } from '../../keys.js';
+import { DAY_MS } from '../../util/duration.js';
 import { compareStreamIds, minStreamId, nextStreamId, streamIdAtMs } from './stream-id.js';
-
-export const DAY_MS = 86_400_000;
 
 export interface GroupInfo {
   name: string;

@@ -1,23 +1,8 @@
-// The launch clock: T-minus / T-plus from launch.t0 and the phase it falls in.
-// Pure; the phases follow the seed article's checklists (T-7, T-1, launch day,
-// T+1).
+// The dashboard's launch clock: T-minus / T-plus from launch.t0 and the phase
+// it falls in (the phase rule itself is shared: domain/launch/phase.ts). Pure.
 import { formatDuration } from '../../util/duration.js';
-import type { LaunchInfo, LaunchPhase } from './snapshot.js';
-
-const DAY_MS = 86_400_000;
-
-/**
- * The phase of `nowMs` relative to t0, with the same boundaries as
- * `checklist` (later phase at the boundary): before T-24h → T-7,
- * [T-24h, T-0) → T-1, [T-0, T+24h) → T-0 (launch day), from T+24h → T+1.
- */
-export function launchPhase(t0Ms: number, nowMs: number): LaunchPhase {
-  const offset = nowMs - t0Ms;
-  if (offset < -DAY_MS) return 'T-7';
-  if (offset < 0) return 'T-1';
-  if (offset < DAY_MS) return 'T-0';
-  return 'T+1';
-}
+import { launchPhase, type LaunchPhase } from '../launch/phase.js';
+import type { LaunchInfo } from './snapshot.js';
 
 export function readLaunchInfo(name: string, t0: string | undefined, nowMs: number): LaunchInfo {
   const t0Ms = t0 === undefined ? Number.NaN : Date.parse(t0);

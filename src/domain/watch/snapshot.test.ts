@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatLaunchClock, launchPhase, readLaunchInfo } from './clock.js';
+import { launchPhase } from '../launch/phase.js';
+import { formatLaunchClock, readLaunchInfo } from './clock.js';
 import { fitLine } from './format.js';
 import { parseInfo } from '../../adapters/redis-replies.js';
 import { mergeRedisStats, readRedisStats, readWarmStats } from './snapshot.js';

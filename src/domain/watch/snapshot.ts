@@ -3,10 +3,9 @@
 // themselves are parsed by adapters/redis-replies.ts.
 // The collector (collect.ts) does the I/O; renderers and rates read only these.
 import { infoSubField } from '../../adapters/redis-replies.js';
+import type { LaunchPhase } from '../launch/phase.js';
 import type { PhRateLimit } from '../ph/types.js';
 import type { CountersSummary } from '../state/summary.js';
-
-export type LaunchPhase = 'T-7' | 'T-1' | 'T-0' | 'T+1';
 
 export interface LaunchInfo {
   name: string;

@@ -1,7 +1,6 @@
+import { DAY_MS } from '../../../util/duration.js';
 import { withFact, type CheckDefinition } from '../types.js';
 import { SITE_NOT_CONFIGURED } from './site-paths.js';
-
-const DAY_MS = 86_400_000;
 
 export const siteTls: CheckDefinition = {
   id: 'site.tls',

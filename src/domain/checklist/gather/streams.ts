@@ -4,7 +4,7 @@ import type { RedisClient } from '../../../adapters/redis.js';
 import { parseXinfoGroups, parseXinfoStream, type XinfoStream } from '../../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../../config/schema.js';
 import { utcDay, type Keys } from '../../../keys.js';
-import { DAY_MS } from '../phase.js';
+import { DAY_MS } from '../../../util/duration.js';
 import type { GroupFacts, StreamFacts, StreamsFacts } from '../types.js';
 
 /** Days before retention still looked at, to catch day streams that trim never deleted. */
