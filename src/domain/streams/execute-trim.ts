@@ -1,7 +1,7 @@
 // Runs a trim plan (the executor of STYLE.md habit 3): each step in one
 // atomic script that refuses to act when the stream grew past the plan's guard.
 import { readLua, type RedisClient } from '../../adapters/redis.js';
-import { readMemoryUsage } from './read-streams.js';
+import { readMemoryUsage } from '../../adapters/redis-streams.js';
 import type { StreamTrimPlan } from './trim-plan.js';
 
 export interface StreamTrimOutcome {

@@ -3,7 +3,7 @@
 // its consumer groups (pending, oldest pending entry, last delivered entry,
 // lag), plus the few counts the plan needs, made on the server in slices.
 import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
-import { numberOrNull, parseXinfoGroups, parseXinfoStream, type XinfoStream } from '../../adapters/redis-replies.js';
+import { readStreamWithGroups } from '../../adapters/redis-streams.js';
 import type { Keys } from '../../keys.js';
 import type { GroupInfo, StreamInfo } from './trim-plan.js';
 import { oldestUnackedId } from './trim-plan.js';
@@ -21,20 +21,6 @@ export async function findDayStreams(client: RedisClient, keys: Keys): Promise<{
   return [...found].map(([key, day]) => ({ key, day })).sort((a, b) => a.day.localeCompare(b.day));
 }
 
-async function readGroups(client: RedisClient, key: string): Promise<GroupInfo[]> {
-  const groups = parseXinfoGroups(await client.call('XINFO', 'GROUPS', key));
-  return Promise.all(
-    groups.map(async ({ name, pending, lastDeliveredId, lag }) => {
-      let oldestPendingId: string | null = null;
-      if (pending > 0) {
-        const summary = (await client.call('XPENDING', key, name)) as [number, string | null, ...unknown[]];
-        oldestPendingId = summary[1] ?? null;
-      }
-      return { name, pending, oldestPendingId, lastDeliveredId, lag };
-    }),
-  );
-}
-
 /** Entries one count-range call reads at most: a few ms of server time, so a launch-day Redis never stalls. */
 export const COUNT_PER_CALL = 10_000;
 
@@ -45,17 +31,10 @@ export interface ReadStreamOptions {
 
 /** Reads one stream; null when it vanished since the SCAN. */
 export async function readStreamInfo(client: RedisClient, key: string, day: string, options: ReadStreamOptions = {}): Promise<StreamInfo | null> {
-  let info: XinfoStream;
-  try {
-    info = parseXinfoStream(await client.call('XINFO', 'STREAM', key));
-  } catch (err) {
-    if (err instanceof Error && /no such key/i.test(err.message)) return null;
-    throw err;
-  }
-  const [groups, memoryBytes] = await Promise.all([
-    info.groups > 0 ? readGroups(client, key) : Promise.resolve([]),
-    readMemoryUsage(client, key),
-  ]);
+  const reading = await readStreamWithGroups(client, key);
+  if (reading === null) return null;
+  const { info, memoryBytes } = reading;
+  const groups = reading.groups.map(({ name, pending, oldestPendingId, lastDeliveredId, lag }): GroupInfo => ({ name, pending, oldestPendingId, lastDeliveredId, lag }));
   const stream: StreamInfo = {
     key,
     day,
@@ -83,15 +62,6 @@ export async function readStreamInfo(client: RedisClient, key: string, day: stri
     if (unacked !== null && compareStreamIds(unacked, options.cutoffId) < 0) stream.counts.unackedBeforeCutoff = await count(unacked, `(${options.cutoffId}`);
   }
   return stream;
-}
-
-/** MEMORY USAGE in bytes, or null where the command is not allowed (some managed services). */
-export async function readMemoryUsage(client: RedisClient, key: string): Promise<number | null> {
-  try {
-    return numberOrNull(await client.call('MEMORY', 'USAGE', key));
-  } catch {
-    return null;
-  }
 }
 
 let countRange: Promise<string> | undefined;

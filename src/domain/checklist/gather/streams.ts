@@ -1,7 +1,7 @@
 // Stream facts: the day streams of a window around today and launch day (no
 // SCAN: day stream names are known), their consumer groups and dead letters.
 import type { RedisClient } from '../../../adapters/redis.js';
-import { parseXinfoGroups, parseXinfoStream, type XinfoStream } from '../../../adapters/redis-replies.js';
+import { readStreamWithGroups } from '../../../adapters/redis-streams.js';
 import type { LaunchConfig } from '../../../config/schema.js';
 import { utcDay, type Keys } from '../../../keys.js';
 import { DAY_MS } from '../../../util/duration.js';
@@ -18,33 +18,18 @@ export function streamWindowDays(nowMs: number, t0Ms: number | null, retentionDa
   return [...days].sort();
 }
 
-async function readGroups(client: RedisClient, key: string): Promise<GroupFacts[]> {
-  const groups = parseXinfoGroups(await client.call('XINFO', 'GROUPS', key));
-  return Promise.all(
-    groups.map(async ({ name, pending, lag }) => {
-      let oldestPendingId: string | null = null;
-      if (pending > 0) {
-        const summary = (await client.call('XPENDING', key, name)) as [number, string | null, string | null, unknown];
-        oldestPendingId = summary[1];
-      }
-      return { name, pending, lag, oldestPendingId };
-    }),
-  );
-}
-
 async function readStream(client: RedisClient, key: string, day: string): Promise<StreamFacts | null> {
-  let info: XinfoStream;
-  try {
-    info = parseXinfoStream(await client.call('XINFO', 'STREAM', key));
-  } catch (err) {
-    if (err instanceof Error && /no such key/i.test(err.message)) return null;
-    throw err;
-  }
-  const [groups, bytes] = await Promise.all([
-    info.groups > 0 ? readGroups(client, key) : Promise.resolve([]),
-    (client.call('MEMORY', 'USAGE', key) as Promise<number | null>).catch(() => null),
-  ]);
-  return { key, day, length: info.length, entriesAdded: info.entriesAdded, bytes: bytes ?? null, groups };
+  const reading = await readStreamWithGroups(client, key);
+  if (reading === null) return null;
+  const { info, groups, memoryBytes } = reading;
+  return {
+    key,
+    day,
+    length: info.length,
+    entriesAdded: info.entriesAdded,
+    bytes: memoryBytes,
+    groups: groups.map(({ name, pending, lag, oldestPendingId }): GroupFacts => ({ name, pending, lag, oldestPendingId })),
+  };
 }
 
 export async function readStreamsFacts(client: RedisClient, keys: Keys, config: LaunchConfig, nowMs: number): Promise<StreamsFacts> {
