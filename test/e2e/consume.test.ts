@@ -3,7 +3,6 @@
  * arrive, and on SIGTERM finishes the batch in flight, acks, prints its summary
  * and exits 130, leaving nothing pending.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis } from '../../src/adapters/redis.js';
 import { ingestEvents } from '../../src/domain/engagement/ingest.js';
 import { createKeys, utcDay } from '../../src/keys.js';
-import { BIN } from '../helpers/cli.js';
+import { startCli } from '../helpers/cli.js';
 import { makeConfig, useTestRedis } from '../helpers/redis.js';
 
 const redis = useTestRedis();
@@ -30,14 +29,7 @@ describe('launchctl consume (long-running)', () => {
     const prefix = redis.prefix();
     const configPath = join(dir, 'launch.config.json');
     await writeFile(configPath, JSON.stringify({ redis: { keyPrefix: prefix } }));
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !['CI', 'REDIS_URL', 'LAUNCHCTL_CONFIG'].includes(k)) env[k] = v;
-    const child = spawn(process.execPath, [BIN, '-c', configPath, '--redis', redis.url(), 'consume', '--block', '200ms'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const cli = startCli(['-c', configPath, '--redis', redis.url(), 'consume', '--block', '200ms']);
 
     const keys = createKeys(prefix);
     const raw = redis.client();
@@ -45,7 +37,7 @@ describe('launchctl consume (long-running)', () => {
     const client = await connectRedis(config.redis);
     try {
       // Wait for the consumer to be up (it prints its name), then send events in a few waves.
-      while (!stderr.includes('consume: consumer')) await new Promise((r) => setTimeout(r, 20));
+      await cli.until('the consumer to start', () => cli.stderr().includes('consume: consumer'));
       const user = randomUUID();
       for (let wave = 0; wave < 4; wave++) {
         await ingestEvents(
@@ -56,15 +48,15 @@ describe('launchctl consume (long-running)', () => {
       }
       const deadline = Date.now() + 15_000;
       while (Number((await raw.hget(keys.convStats(), 'events')) ?? 0) < 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(130);
-      expect(stderr).toContain('SIGTERM: finishing the work in flight');
-      expect(stdout).toMatch(/^processed 2000 entries \(2000 applied, 0 already applied\), dead-lettered 0, reclaimed 0 in /);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(130);
+      expect(cli.stderr()).toContain('SIGTERM: finishing the work in flight');
+      expect(cli.stdout()).toMatch(/^processed 2000 entries \(2000 applied, 0 already applied\), dead-lettered 0, reclaimed 0 in /);
       expect(JSON.parse((await raw.get(keys.convState(user)))!)).toMatchObject({ events: 4, confidence: 0.8, variant: 'pricing' });
       const [pending] = (await raw.xpending(keys.engagementStream(utcDay(Date.now())), 'conversion')) as [number];
       expect(pending).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      cli.child.kill('SIGKILL');
       await closeRedis(client);
     }
   });

@@ -2,14 +2,13 @@
 // machine with nothing set up, its report is sane, and it leaves no
 // redis-server, no listening site and no temporary folder behind — also when
 // interrupted with Ctrl-C.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { sharedRedisUrl } from '../helpers/redis.js';
 
 /** True when something accepts connections on the port. */
@@ -127,28 +126,15 @@ describe('launchctl rehearse (built CLI)', () => {
 
   it('a second Ctrl-C exits at once and still leaves no redis-server or folder behind', async () => {
     const own = await mkdtemp(join(tmpdir(), 'launchctl-rehearse-e2e-force-'));
-    const child = spawn(process.execPath, [BIN, 'rehearse', '--users', '200000'], {
-      env: { ...process.env, CI: undefined, TMPDIR: own },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const redisUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no header: ${stdout}`)), 30_000);
-      child.stdout.on('data', () => {
-        const m = /redis-server (redis:\/\/\S+)/.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    const cli = startCli(['rehearse', '--users', '200000'], { TMPDIR: own });
+    const header = () => /redis-server (redis:\/\/\S+)/.exec(cli.stdout());
+    await cli.until('the header', () => header() !== null, 30_000);
+    const redisUrl = header()![1]!;
     // Two separate signals (back to back, the OS may merge them into one).
-    child.kill('SIGINT');
+    cli.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    expect(code).toBe(130);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
     // A SIGKILLed redis-server may need a moment to release its port.
     for (let i = 0; i < 20 && (await listening(portOf(redisUrl))); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await listening(portOf(redisUrl))).toBe(false);
@@ -157,26 +143,13 @@ describe('launchctl rehearse (built CLI)', () => {
   });
 
   it('Ctrl-C mid-rehearsal exits 130 and still stops redis-server and the site', async () => {
-    const child = spawn(process.execPath, [BIN, 'rehearse', '--users', '150000'], {
-      env: { ...process.env, CI: undefined, TMPDIR: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const cli = startCli(['rehearse', '--users', '150000'], { TMPDIR: tmp });
     // Interrupt once the environment is up (the header names both ports).
-    const header = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no header: ${stdout}`)), 30_000);
-      child.stdout.on('data', () => {
-        const m = /redis-server (redis:\/\/\S+) · stand-in site (http:\/\/\S+)/.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[0]);
-        }
-      });
-    });
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    expect(code).toBe(130);
+    const headerOf = () => /redis-server (redis:\/\/\S+) · stand-in site (http:\/\/\S+)/.exec(cli.stdout());
+    await cli.until('the header', () => headerOf() !== null, 30_000);
+    const header = headerOf()![0];
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
     const [, redisUrl, siteUrl] = /(redis:\/\/\S+) · stand-in site (http:\/\/\S+)/.exec(header)!;
     expect(await listening(portOf(redisUrl!))).toBe(false);
     expect(await listening(portOf(siteUrl!))).toBe(false);

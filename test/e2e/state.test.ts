@@ -1,34 +1,15 @@
 // End to end: `launchctl state` as a process through pipes (CI cleared),
 // against the run's redis-server: JSON shapes, exit codes, plain output.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/adapters/redis-server.js';
 import { createKeys } from '../../src/keys.js';
-import { runCli } from '../helpers/cli.js';
-import { deletePrefix, sharedRedisUrl, testPrefix } from '../helpers/redis.js';
+import { runCli, useCliConfigs } from '../helpers/cli.js';
 
 describe('launchctl state (built CLI)', () => {
-  let dir: string;
-  let client: Redis;
-  const prefixes: string[] = [];
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'launchctl-state-e2e-'));
-    client = new Redis(sharedRedisUrl());
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await deletePrefix(client, p);
-    client.disconnect();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { client, writeConfig } = useCliConfigs('launchctl-state-e2e-');
 
   async function setup(): Promise<{ file: string; keys: ReturnType<typeof createKeys> }> {
-    const prefix = testPrefix();
-    prefixes.push(prefix);
-    const file = join(dir, `${prefix.replace(/:/g, '-')}json`);
-    await writeFile(file, JSON.stringify({ redis: { url: sharedRedisUrl(), keyPrefix: prefix } }));
+    const { file, prefix } = await writeConfig();
     return { file, keys: createKeys(prefix) };
   }
 
@@ -41,7 +22,7 @@ describe('launchctl state (built CLI)', () => {
   it('state <userId> --json: the documented shape, exit 0', async () => {
     const { file, keys } = await setup();
     const lastUpdated = Date.now() - 90_000;
-    await client.set(keys.convState('u-1'), JSON.stringify({ variant: 'pricing', confidence: 0.7, lastUpdated, events: 3 }), 'EX', 600);
+    await client().set(keys.convState('u-1'), JSON.stringify({ variant: 'pricing', confidence: 0.7, lastUpdated, events: 3 }), 'EX', 600);
     const r = await runCli(['-c', file, '--json', 'state', 'u-1']);
     expect(r.code).toBe(0);
     const doc = json(r.stdout);
@@ -52,7 +33,7 @@ describe('launchctl state (built CLI)', () => {
   it('state <userId> in plain text shows relative and absolute update time and TTL', async () => {
     const { file, keys } = await setup();
     const lastUpdated = Date.now() - 90_000;
-    await client.set(keys.convState('u-2'), JSON.stringify({ variant: 'video', confidence: 0.1, lastUpdated }), 'EX', 600);
+    await client().set(keys.convState('u-2'), JSON.stringify({ variant: 'video', confidence: 0.1, lastUpdated }), 'EX', 600);
     const r = await runCli(['-c', file, 'state', 'u-2']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/variant\s+video/);
@@ -72,7 +53,7 @@ describe('launchctl state (built CLI)', () => {
 
   it('--summary --json from the counters, exit 0', async () => {
     const { file, keys } = await setup();
-    await client.hset(keys.convStats(), { events: 10, 'variant:default': 2, 'variant:pricing': 1, 'hist:0': 2, 'hist:7': 1, updatedAt: Date.now() });
+    await client().hset(keys.convStats(), { events: 10, 'variant:default': 2, 'variant:pricing': 1, 'hist:0': 2, 'hist:7': 1, updatedAt: Date.now() });
     const r = await runCli(['-c', file, '--json', 'state', '--summary']);
     expect(r.code).toBe(0);
     const doc = json(r.stdout);
@@ -81,7 +62,7 @@ describe('launchctl state (built CLI)', () => {
 
   it('--summary in a log: ASCII bars, no colour', async () => {
     const { file, keys } = await setup();
-    await client.hset(keys.convStats(), { 'variant:default': 4, 'variant:pricing': 2, 'hist:0': 6, updatedAt: Date.now() });
+    await client().hset(keys.convStats(), { 'variant:default': 4, 'variant:pricing': 2, 'hist:0': 6, updatedAt: Date.now() });
     const r = await runCli(['-c', file, 'state', '--summary']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/default\s+4\s+66\.7%\s+#+/);
@@ -90,8 +71,8 @@ describe('launchctl state (built CLI)', () => {
 
   it('--summary --deep --json reports a planted corrupt value (exit 1); --repair --yes fixes it (exit 0)', async () => {
     const { file, keys } = await setup();
-    await client.set(keys.convState('ok'), JSON.stringify({ variant: 'pricing', confidence: 0.65, lastUpdated: Date.now() }), 'EX', 600);
-    await client.set(keys.convState('broken'), '{"variant":"pricing","conf', 'EX', 600);
+    await client().set(keys.convState('ok'), JSON.stringify({ variant: 'pricing', confidence: 0.65, lastUpdated: Date.now() }), 'EX', 600);
+    await client().set(keys.convState('broken'), '{"variant":"pricing","conf', 'EX', 600);
     const r = await runCli(['-c', file, '--json', 'state', '--summary', '--deep']);
     expect(r.code).toBe(1);
     const doc = json(r.stdout);
@@ -101,7 +82,7 @@ describe('launchctl state (built CLI)', () => {
     const dry = await runCli(['-c', file, 'state', '--summary', '--deep', '--repair']);
     expect(dry.code).toBe(1);
     expect(dry.stderr).toContain('--yes');
-    expect(await client.get(keys.convState('broken'))).toBe('{"variant":"pricing","conf');
+    expect(await client().get(keys.convState('broken'))).toBe('{"variant":"pricing","conf');
 
     const fix = await runCli(['-c', file, '--json', 'state', '--summary', '--deep', '--repair', '--yes']);
     expect(fix.code).toBe(0);

@@ -1,44 +1,25 @@
 // End to end: `launchctl trim` as a process through pipes (CI cleared),
 // against the run's redis-server: JSON shape, exit 1 when unacked entries were
 // held back, --force, --dry-run, bad flags.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKeys, utcDay } from '../../src/keys.js';
-import { runCli } from '../helpers/cli.js';
-import { deletePrefix, sharedRedisUrl, testPrefix } from '../helpers/redis.js';
+import { runCli, useCliConfigs } from '../helpers/cli.js';
 
 describe('launchctl trim (built CLI)', () => {
-  let dir: string;
-  let client: Redis;
-  const prefixes: string[] = [];
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'launchctl-trim-e2e-'));
-    client = new Redis(sharedRedisUrl());
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await deletePrefix(client, p);
-    client.disconnect();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { client, writeConfig } = useCliConfigs('launchctl-trim-e2e-');
 
   /** A config and today's stream with `n` entries; a group that read `read` of them and acked `acked`. */
   async function setup(n: number, read = 0, acked = 0): Promise<{ file: string; key: string }> {
-    const prefix = testPrefix();
-    prefixes.push(prefix);
-    const file = join(dir, `${prefix.replace(/:/g, '-')}json`);
-    await writeFile(file, JSON.stringify({ redis: { url: sharedRedisUrl(), keyPrefix: prefix }, streams: { maxLen: 100 } }));
+    const { file, prefix } = await writeConfig({ streams: { maxLen: 100 } });
     const key = createKeys(prefix).engagementStream(utcDay(Date.now()));
-    const pipe = client.pipeline();
+    const pipe = client().pipeline();
     for (let i = 0; i < n; i++) pipe.xadd(key, '*', 'userId', `u${i}`, 'eventType', 'scroll', 'payload', '{}', 'ts', String(Date.now()));
     await pipe.exec();
     if (read > 0) {
-      await client.xgroup('CREATE', key, 'conversion', '0');
-      const reply = (await client.xreadgroup('GROUP', 'conversion', 'c1', 'COUNT', read, 'STREAMS', key, '>')) as [string, [string, string[]][]][];
+      await client().xgroup('CREATE', key, 'conversion', '0');
+      const reply = (await client().xreadgroup('GROUP', 'conversion', 'c1', 'COUNT', read, 'STREAMS', key, '>')) as [string, [string, string[]][]][];
       const ids = reply[0]![1].map(([id]) => id);
-      if (acked > 0) await client.xack(key, 'conversion', ...ids.slice(0, acked));
+      if (acked > 0) await client().xack(key, 'conversion', ...ids.slice(0, acked));
     }
     return { file, key };
   }
@@ -61,14 +42,14 @@ describe('launchctl trim (built CLI)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/would drop 800 entries not yet acked .*conversion: 400 pending, lag 500/);
     expect(r.stdout).toContain(key);
-    expect(await client.xlen(key)).toBeGreaterThanOrEqual(900);
-    expect((await client.xpending(key, 'conversion'))[0]).toBe(400);
+    expect(await client().xlen(key)).toBeGreaterThanOrEqual(900);
+    expect((await client().xpending(key, 'conversion'))[0]).toBe(400);
 
     const forced = await runCli(['-c', file, '--json', 'trim', '--force']);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ heldBack: 0, forcedUnacked: 800 });
     expect(forced.stderr).toContain('--force dropped');
-    expect(await client.xlen(key)).toBe(100);
+    expect(await client().xlen(key)).toBe(100);
   });
 
   it('--dry-run shows the plan and changes nothing', async () => {
@@ -77,7 +58,7 @@ describe('launchctl trim (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('dry run');
     expect(r.stdout).toContain('MAXLEN ~ 200');
-    expect(await client.xlen(key)).toBe(500);
+    expect(await client().xlen(key)).toBe(500);
   });
 
   it('bad flags exit 2 naming the flag', async () => {

@@ -1,13 +1,12 @@
 // End to end: `launchctl warm` as a process through pipes (CI cleared), against
 // the stand-in site and the run's redis-server.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, startRedisServer } from '../../src/adapters/redis-server.js';
 import { startSiteStandIn, type SiteStandIn } from '../../src/standins/site.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { sharedRedisUrl, testPrefix } from '../helpers/redis.js';
 
 const SECRET = 'e2e-revalidate-secret-42';
@@ -116,25 +115,12 @@ describe('launchctl warm (built CLI)', () => {
 
   it('--repeat-after re-warms each interval, one JSON line per round, until Ctrl-C (exit 130)', async () => {
     const file = await writeConfig(['/', '/pricing']);
-    const child = spawn(process.execPath, [BIN, '-c', file, 'warm', '--json', '--repeat-after', '1s'], {
-      env: { ...process.env, CI: undefined },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fewer than 2 rounds: ${stdout}`)), 20_000);
-      child.stdout.on('data', () => {
-        if (stdout.split('\n').filter(Boolean).length >= 2) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    expect(code).toBe(130);
-    const rounds = stdout
+    const cli = startCli(['-c', file, 'warm', '--json', '--repeat-after', '1s']);
+    await cli.until('2 rounds', () => cli.stdout().split('\n').filter(Boolean).length >= 2, 20_000);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
+    const rounds = cli
+      .stdout()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { version: number; type: string; round: number; warmed: number; skipped: number });
@@ -147,37 +133,22 @@ describe('launchctl warm (built CLI)', () => {
     const port = server.port;
     const file = join(dir, 'restart.json');
     await writeFile(file, JSON.stringify({ redis: { url: server.url }, site: { origin: site.origin }, warm: { paths: [{ path: '/', ttl: 1 }], retries: 0 } }));
-    const child = spawn(process.execPath, [BIN, '-c', file, 'warm', '--json', '--repeat-after', '1s'], { env: { ...process.env, CI: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const lines = () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; round: number; error?: { type: string; message: string } });
-    const waitFor = (pred: () => boolean) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out: ${stdout}`)), 20_000);
-        const check = () => {
-          if (pred()) {
-            clearTimeout(timer);
-            child.stdout.off('data', check);
-            resolve();
-          }
-        };
-        child.stdout.on('data', check);
-        check();
-      });
+    const cli = startCli(['-c', file, 'warm', '--json', '--repeat-after', '1s']);
+    const lines = () => cli.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; round: number; error?: { type: string; message: string } });
     try {
-      await waitFor(() => lines().some((l) => l.type === 'round'));
+      await cli.until('a round', () => lines().some((l) => l.type === 'round'), 20_000);
       await server.stop();
-      await waitFor(() => lines().some((l) => l.type === 'error'));
+      await cli.until('an error line', () => lines().some((l) => l.type === 'error'), 20_000);
       server = await startRedisServer({ port });
       const errors = lines().length;
-      await waitFor(() => lines().slice(errors).some((l) => l.type === 'round'));
-      child.kill('SIGINT');
-      expect(await new Promise((resolve) => child.once('close', resolve))).toBe(130);
+      await cli.until('a round after the restart', () => lines().slice(errors).some((l) => l.type === 'round'), 20_000);
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toBe(130);
       const error = lines().find((l) => l.type === 'error')!;
       expect(error.error).toMatchObject({ type: 'UnreachableError' });
       expect(error.error!.message).toContain(`cannot reach Redis at redis://127.0.0.1:${port}`);
     } finally {
-      child.kill('SIGKILL');
+      cli.child.kill('SIGKILL');
       await server.stop();
     }
   });

@@ -8,14 +8,14 @@
  * - on a real pseudo-terminal (tmux): it draws on the alternate screen, `p`
  *   pauses, a resize redraws, `q` quits and the terminal is restored.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { createKeys, utcDay } from '../../src/keys.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { useTestRedis } from '../helpers/redis.js';
 
 const PATHS = [
@@ -36,43 +36,6 @@ async function writeConfig(name: string, url: string, prefix: string): Promise<s
   const config = { launch: { name: 'Acme', t0: '2026-12-08T08:01:00Z' }, redis: { url, keyPrefix: prefix }, warm: { paths: PATHS } };
   await writeFile(file, JSON.stringify(config));
   return file;
-}
-
-/** A CLI process whose output can be awaited line by line. */
-function startCli(args: string[], env: Record<string, string | undefined> = {}) {
-  const fullEnv: Record<string, string | undefined> = { ...process.env, CI: undefined, NO_COLOR: undefined, REDIS_URL: undefined, LAUNCHCTL_CONFIG: undefined, ...env };
-  for (const k of Object.keys(fullEnv)) if (fullEnv[k] === undefined) delete fullEnv[k];
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, ...args], { env: fullEnv });
-  let stdout = '';
-  let stderr = '';
-  const waiters: (() => void)[] = [];
-  const poke = () => waiters.splice(0).forEach((w) => w());
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    poke();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    poke();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    /** Resolves once `test()` holds, or fails after `timeoutMs`. */
-    async until(what: string, test: () => boolean, timeoutMs = 15_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!test()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-2000)}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 200);
-        });
-      }
-    },
-  };
 }
 
 interface WatchDoc {
