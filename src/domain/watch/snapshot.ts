@@ -2,7 +2,7 @@
 // reading of the parsed Redis replies (INFO, PTTL) into them; the replies
 // themselves are parsed by adapters/redis-replies.ts.
 // The collector (collect.ts) does the I/O; renderers and rates read only these.
-import { infoSubField } from '../../adapters/redis-replies.js';
+import { infoSubField, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchPhase } from '../launch/phase.js';
 import type { PhRateLimit } from '../ph/types.js';
 import type { CountersSummary } from '../state/summary.js';
@@ -41,15 +41,8 @@ export interface RedisStats {
   pingMs: number;
 }
 
-export interface GroupStats {
-  name: string;
-  consumers: number;
-  pending: number;
-  /** Entries not yet delivered to the group (Redis 7+); null when Redis cannot tell. */
-  lag: number | null;
-  entriesRead: number | null;
-  lastDeliveredId: string;
-}
+/** The consumer group as XINFO GROUPS describes it. */
+export type GroupStats = XinfoGroup;
 
 export interface StreamStats {
   /** Today's day stream key (UTC day). */
