@@ -207,7 +207,9 @@ describe.skipIf(!hasTmux)('watch on a pseudo-terminal (tmux)', () => {
 
     // A resize redraws at once at the new size: the footer moves to the new last row.
     tmux('resize-window', '-t', 'watch', '-x', '80', '-y', '24');
-    const resized = await paneUntil('the redraw at 80×24', (p) => p.split('\n')[23]?.includes('q quit') === true);
+    // A capture may land in the middle of a redraw: wait for the settled screen.
+    const settled = (p: string) => p.split('\n')[23]?.includes('q quit') === true && /^─{39}┬─{40}$/.test(p.split('\n')[1] ?? '');
+    const resized = await paneUntil('the redraw at 80×24', settled);
     expect(resized.split('\n')[1]).toMatch(/^─{39}┬─{40}$/);
 
     tmux('send-keys', '-t', 'watch', 'p');
