@@ -3,6 +3,7 @@
 // redis.connectTimeoutMs, naming the URL with its password masked.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { LaunchConfig } from '../config/schema.js';
 import { maskUrl } from '../config/load.js';
@@ -43,7 +44,8 @@ function baseOptions(settings: RedisSettings, mode: RedisMode): RedisOptions {
   if (Number.isNaN(options.db)) throw new ConfigError(`redis.url: the database after "/" must be a number, in ${maskUrl(settings.url)}`);
   if (url.protocol === 'rediss:') {
     options.tls = {
-      servername: options.host,
+      // SNI takes a host name only (RFC 6066); Node warns when given an IP.
+      servername: options.host && isIP(options.host) === 0 ? options.host : undefined,
       rejectUnauthorized: settings.tls.rejectUnauthorized,
       ca: settings.tls.caFile ? readCaFile(settings.tls.caFile) : undefined,
     };
@@ -90,6 +92,17 @@ export function describeConnectError(err: unknown): string {
   return message.replace(/\s+/g, ' ').slice(0, 120);
 }
 
+const TLS_CERT_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/** What to change when the connection fails, by cause. */
+function connectHint(code: string | undefined): string {
+  if (code && TLS_CERT_CODES.test(code)) {
+    return "the server's TLS certificate was not accepted: set redis.tls.caFile to the PEM of the CA that signed it";
+  }
+  if (code === 'EPROTO' || code === 'ECONNRESET') return 'the server closed the connection: if it speaks TLS use rediss://, if not use redis://';
+  return 'set redis.url in the config, REDIS_URL, or --redis URL';
+}
+
 /** Connects (fail fast) or throws UnreachableError naming the masked URL and the cause. */
 export async function connectRedis(settings: RedisSettings, mode: RedisMode = 'oneshot', onError?: (err: Error) => void): Promise<RedisClient> {
   const client = createRedisClient(settings, mode, onError);
@@ -113,7 +126,7 @@ export async function connectRedis(settings: RedisSettings, mode: RedisMode = 'o
     const cause = lastError ?? err;
     throw new UnreachableError(`cannot reach Redis at ${maskUrl(settings.url)} (${describeConnectError(cause)})`, errorCode(cause), {
       cause,
-      details: ['set redis.url in the config, REDIS_URL, or --redis URL'],
+      details: [connectHint(errorCode(cause))],
     });
   } finally {
     clearTimeout(timer);
