@@ -89,7 +89,7 @@ async function runOnce(ctx: CommandContext, collector: WatchCollector): Promise<
   const stdout = ctx.out.stdout;
   const size = ctx.out.decorateStdout ? { columns: stdout.columns ?? BASE_SIZE.columns, rows: BASE_SIZE.rows } : BASE_SIZE;
   // Trailing spaces are padding for the full screen; a printed snapshot does not need them.
-  const text = renderDashboard(snapshot, size, { paint: ctx.out.paint, unicode: ctx.out.decorateStdout })
+  const text = renderDashboard(snapshot, size, { paint: ctx.out.paint, unicode: ctx.out.decorateStdout, interactive: false })
     .split('\n')
     .map((l) => l.trimEnd())
     .join('\n');

@@ -26,6 +26,8 @@ export interface DashboardOptions {
   intervalMs?: number;
   /** Unicode blocks for bars (default); ASCII `#.` when false. */
   unicode?: boolean;
+  /** Key hints in the footer (default); false for a printed one-off snapshot, where no key does anything. */
+  interactive?: boolean;
 }
 
 /** The layout designed for 80×24; bigger terminals get taller panels. */
@@ -134,7 +136,12 @@ function renderHeader(c: PanelContext, columns: number): string {
 
 function renderFooter(c: PanelContext, columns: number, options: DashboardOptions): string {
   const every = options.intervalMs ? ` · every ${formatDuration(options.intervalMs)}` : '';
-  const left = options.paused ? ` ${c.paint('yellow', 'PAUSED')} · p resume · q quit` : ` q quit · p pause${every}`;
+  const left =
+    options.interactive === false
+      ? ' snapshot (run watch without --once for the live view)'
+      : options.paused
+        ? ` ${c.paint('yellow', 'PAUSED')} · p resume · q quit`
+        : ` q quit · p pause${every}`;
   const note = c.s.notes[0];
   const right = note ? c.paint('yellow', note) : c.s.connection.url;
   return spread(left, `${right} `, columns, visibleLength);
