@@ -5,7 +5,7 @@
 // render. Per-path failures (HTTP or Redis) are results, never thrown.
 import { Cluster } from 'ioredis';
 import type { Dispatcher } from 'undici';
-import { createHttpAgent, describeHttpError, httpDispatch, httpRequest, isRetryableHttpError, type DispatchTarget } from '../../adapters/http.js';
+import { createHttpAgent, describeHttpError, httpDispatch, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
 import { closeRedis, connectRedis, redisReplyCode, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
@@ -226,27 +226,16 @@ interface FetchOutcome {
 }
 
 /** GET with retries on network errors and 5xx only; redirects and 4xx are answers. */
-async function fetchWithRetries(target: DispatchTarget, headers: Record<string, string>, options: ExecuteWarmOptions, dispatcher: Dispatcher): Promise<FetchOutcome> {
-  const { warm } = options.config;
-  const retries = warm.retries;
-  const random = options.random ?? Math.random;
-  let last: FetchOutcome = { status: null, headers: {}, latencyMs: null, attempts: 0, error: null };
+async function fetchWithRetries(target: DispatchTarget, request: HttpRequestOptions, options: ExecuteWarmOptions): Promise<FetchOutcome> {
+  const retries = options.config.warm.retries;
+  let last: FetchOutcome | undefined;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     if (attempt > 1) {
       if (options.signal?.aborted) break;
-      await waitUnlessAborted(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, random), options.signal);
+      await waitUnlessAborted(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, options.random ?? Math.random), options.signal);
     }
     try {
-      // A plain GET, no cache-busting headers: the point is to fill the very cache
-      // such headers would bypass. CDNs keep one cached copy per encoding, so ask
-      // like a browser does, or the copy filled is one no visitor gets.
-      const res = await httpDispatch(target, {
-        timeoutMs: warm.timeoutMs,
-        maxBodyBytes: warm.maxBodyBytes,
-        discardBody: true,
-        dispatcher,
-        headers,
-      });
+      const res = await httpDispatch(target, request);
       last = { status: res.status, headers: res.headers, latencyMs: Math.round(res.latencyMs), attempts: attempt, error: null };
       if (!isRetryableStatus(res.status)) return last;
       last.error = `HTTP ${res.status}`;
@@ -255,6 +244,7 @@ async function fetchWithRetries(target: DispatchTarget, headers: Record<string, 
       if (!isRetryableHttpError(err)) return last;
     }
   }
+  if (!last) return { status: null, headers: {}, latencyMs: null, attempts: 0, error: null };
   if (last.error && last.attempts > 1) last.error += ` after ${last.attempts} attempts`;
   return last;
 }
@@ -422,19 +412,25 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
   let next = 0;
   let done = 0;
 
-  // One headers object and one parsed origin for the whole run: thousands of requests share them.
-  const headers = WARM_HEADERS(config.site?.userAgent);
+  // One request options object (headers included) and one parsed origin for the
+  // whole run: thousands of requests share them. A plain GET, no cache-busting
+  // headers: the point is to fill the very cache such headers would bypass. CDNs
+  // keep one cached copy per encoding, so ask like a browser does, or the copy
+  // filled is one no visitor gets.
+  const request: HttpRequestOptions = {
+    timeoutMs: config.warm.timeoutMs,
+    maxBodyBytes: config.warm.maxBodyBytes,
+    discardBody: true,
+    dispatcher,
+    headers: WARM_HEADERS(config.site?.userAgent),
+  };
   const origin = new URL(plan.origin).origin;
 
-  /** The GET; what it returns finishes the path (the marker write) without holding up the next GET. */
-  const warmOne = async (entry: WarmPlanEntry): Promise<() => Promise<WarmPathResult>> => {
-    const fetched = await fetchWithRetries({ origin, path: entry.path }, headers, options, dispatcher);
-    return () => finishOne(entry, fetched);
-  };
-
+  const total = plan.entries.length;
+  /** The marker write and the bookkeeping after a GET; runs without holding up the next GET. */
   const finishOne = async (entry: WarmPlanEntry, fetched: FetchOutcome): Promise<WarmPathResult> => {
     const cache = readCacheStatus(fetched.headers);
-    const base: WarmPathResult = {
+    const r: WarmPathResult = {
       path: entry.path,
       result: 'failed',
       httpStatus: fetched.status,
@@ -452,43 +448,74 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
       location: null,
       revalidated: false,
     };
-    if (fetched.status === null || fetched.error) return base;
+    if (fetched.status === null || fetched.error) return r;
     if (isRedirect(fetched.status)) {
-      base.location = fetched.headers.location ?? null;
-      base.error = `redirect to ${base.location ?? '(no location)'} (not followed: warm the target path instead)`;
-      return base;
+      r.location = fetched.headers.location ?? null;
+      r.error = `redirect to ${r.location ?? '(no location)'} (not followed: warm the target path instead)`;
+      return r;
     }
     if (fetched.status >= 400) {
       // 429 is the CDN or WAF pushing back on the warmer itself: say what to change.
-      base.error = fetched.status === 429 ? 'HTTP 429 (rate limited: lower --concurrency)' : `HTTP ${fetched.status}`;
-      return base;
+      r.error = fetched.status === 429 ? 'HTTP 429 (rate limited: lower --concurrency)' : `HTTP ${fetched.status}`;
+      return r;
     }
     const marker = JSON.stringify({ status: 'warmed', ts: now(), httpStatus: fetched.status, cacheStatus: cache.status, ttl: entry.ttl, factor: entry.factor });
     const wrote = await writeMarker(entry.key, marker, entry.ttl);
-    if (wrote.error) return { ...base, stage: 'redis', error: wrote.error };
-    return { ...base, stage: null, error: null, result: wrote.set ? 'warmed' : 'skipped', ttl: wrote.set ? entry.ttl : null, existingTtl: wrote.existingTtl };
+    if (wrote.error) {
+      r.stage = 'redis';
+      r.error = wrote.error;
+      return r;
+    }
+    r.stage = null;
+    r.error = null;
+    r.result = wrote.set ? 'warmed' : 'skipped';
+    r.ttl = wrote.set ? entry.ttl : null;
+    r.existingTtl = wrote.existingTtl;
+    return r;
   };
 
-  const finishing: Promise<void>[] = [];
+  // Paths whose GET is done but whose marker write is not: the run ends when
+  // the workers are out of paths and this is back to zero.
+  // A throw from onPath (or from an injected clock) fails the run, as a rejection would.
+  let finishing = 0;
+  let allFinished: (() => void) | null = null;
+  let fault: { err: unknown } | null = null;
+  const settle = () => {
+    if (--finishing === 0) allFinished?.();
+  };
+  const record = (i: number, r: WarmPathResult) => {
+    try {
+      results[i] = r;
+      done++;
+      options.onPath?.(r, done, total);
+    } catch (err) {
+      fault ??= { err };
+    } finally {
+      settle();
+    }
+  };
+  const recordFault = (err: unknown) => {
+    fault ??= { err };
+    settle();
+  };
   const worker = async () => {
-    while (next < plan.entries.length && !options.signal?.aborted) {
+    while (next < total && !options.signal?.aborted) {
       const i = next++;
-      const finish = await warmOne(plan.entries[i]!);
-      finishing.push(
-        finish().then((r) => {
-          results[i] = r;
-          done++;
-          options.onPath?.(r, done, plan.entries.length);
-        }),
-      );
+      const entry = plan.entries[i]!;
+      const fetched = await fetchWithRetries({ origin, path: entry.path }, request, options);
+      finishing++;
+      void finishOne(entry, fetched).then((r) => record(i, r), recordFault);
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, plan.entries.length) }, worker));
-    await Promise.all(finishing);
+    await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+    if (finishing > 0) await new Promise<void>((resolve) => (allFinished = resolve));
   } finally {
     await ownAgent?.close();
   }
+  // (TypeScript cannot see the callbacks assign it.)
+  const failure = fault as { err: unknown } | null;
+  if (failure) throw failure.err;
 
   const interrupted = results.some((r) => r === undefined);
   const paths = results.map(
