@@ -16,9 +16,13 @@ export interface CommandContext {
   out: Output;
   /** Aborted on the first Ctrl-C (SIGINT) or SIGTERM: finish the work in flight, then return. */
   signal: AbortSignal;
+  /** What the command talks to, filled when its config is loaded, so the entry point can name it in errors. */
+  targets: { redisUrl?: string };
 }
 
 /** Loads the config named by -c / LAUNCHCTL_CONFIG with --redis applied. */
-export function loadContextConfig(ctx: CommandContext): Promise<LoadedConfig> {
-  return loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.globals.config, redisUrl: ctx.globals.redis });
+export async function loadContextConfig(ctx: CommandContext): Promise<LoadedConfig> {
+  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.globals.config, redisUrl: ctx.globals.redis });
+  ctx.targets.redisUrl = loaded.config.redis.url;
+  return loaded;
 }

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
 import type { CommandContext, GlobalOptions } from './context.js';
+import { lostRedisError, isConnectionError } from './adapters/redis-errors.js';
 import { EXIT_INTERRUPTED, EXIT_USAGE, InternalError, isLaunchctlError } from './errors.js';
 import type { TerminalStream } from './output/terminal.js';
 
@@ -28,6 +29,7 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
   let exitCode = 0;
   let interrupted = false;
   let json = false;
+  const targets: CommandContext['targets'] = {};
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
@@ -52,6 +54,7 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
       cwd: io.cwd,
       out: new Output({ json: globals.json, stdout: io.stdout, stderr: io.stderr, env: io.env }),
       signal: controller.signal,
+      targets,
     };
   };
 
@@ -70,7 +73,9 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
     await program.parseAsync(argv);
     if (interrupted) exitCode = EXIT_INTERRUPTED;
   } catch (err) {
-    exitCode = reportError(err, name, io, json);
+    // Redis going away mid-command is the dependency's failure (exit 3), whichever verb it hit.
+    const error = !isLaunchctlError(err) && isConnectionError(err) ? lostRedisError(targets.redisUrl, err) : err;
+    exitCode = reportError(error, name, io, json);
     if (interrupted) exitCode = EXIT_INTERRUPTED;
   } finally {
     process.off('SIGINT', onSignal);

@@ -8,6 +8,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { LaunchConfig } from '../config/schema.js';
 import { maskUrl } from '../config/load.js';
 import { ConfigError, UnreachableError, errorCode } from '../errors.js';
+import { describeConnectError } from './redis-errors.js';
 
 export type RedisClient = Redis | Cluster;
 export type RedisSettings = LaunchConfig['redis'];
@@ -82,16 +83,6 @@ export function createRedisClient(settings: RedisSettings, mode: RedisMode = 'on
   return client;
 }
 
-/** Human cause of a connection failure: "ECONNREFUSED", "authentication failed"... */
-export function describeConnectError(err: unknown): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  if (/WRONGPASS|NOAUTH|invalid username-password/i.test(message)) return 'authentication failed: check the user and password in the URL';
-  if (code) return code;
-  if (/timeout/i.test(message)) return 'ETIMEDOUT';
-  return message.replace(/\s+/g, ' ').slice(0, 120);
-}
-
 const TLS_CERT_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 
 /** What to change when the connection fails, by cause. */
@@ -155,14 +146,6 @@ export async function closeRedis(client: RedisClient): Promise<void> {
     clearTimeout(timer);
   }
   client.disconnect();
-}
-
-/** Errors that mean the connection is gone, as opposed to a reply error from Redis. */
-export function isConnectionError(err: unknown): boolean {
-  const code = errorCode(err);
-  if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code)) return true;
-  const name = (err as { name?: string } | null)?.name;
-  return name === 'MaxRetriesPerRequestError' || (err instanceof Error && /Connection is closed|Stream isn't writeable/.test(err.message));
 }
 
 /**

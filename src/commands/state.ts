@@ -5,7 +5,6 @@ import { createInterface } from 'node:readline/promises';
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
 import { closeRedis, connectRedis, scanNodes, type RedisClient } from '../adapters/redis.js';
-import { failOnLostRedis } from '../adapters/redis-lost.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { createKeys, type Keys } from '../keys.js';
@@ -28,11 +27,9 @@ export async function stateCommand(ctx: CommandContext, userId: string | undefin
   const keys = createKeys(config.redis.keyPrefix);
   const redis = await connectRedis(config.redis, 'oneshot');
   try {
-    return await failOnLostRedis(config.redis.url, () => {
-      if (userId !== undefined) return showUser(ctx, redis, keys, userId);
-      if (!options.deep) return showCounters(ctx, redis, keys);
-      return showDeep(ctx, redis, keys, config, options);
-    });
+    if (userId !== undefined) return await showUser(ctx, redis, keys, userId);
+    if (!options.deep) return await showCounters(ctx, redis, keys);
+    return await showDeep(ctx, redis, keys, config, options);
   } finally {
     await closeRedis(redis);
   }

@@ -4,7 +4,6 @@
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
 import { closeRedis, connectRedis } from '../adapters/redis.js';
-import { failOnLostRedis } from '../adapters/redis-lost.js';
 import { UsageError } from '../errors.js';
 import { createKeys } from '../keys.js';
 import type { StreamTrimOutcome } from '../domain/streams/execute-trim.js';
@@ -33,7 +32,7 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
   const redis = await connectRedis(config.redis, 'oneshot');
   let result: TrimRunResult;
   try {
-    result = await failOnLostRedis(config.redis.url, () => trimStreams({
+    result = await trimStreams({
       redis,
       keys,
       nowMs: Date.now(),
@@ -42,7 +41,7 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
       olderThanMs,
       force: options.force === true,
       dryRun: options.dryRun === true,
-    }));
+    });
   } finally {
     await closeRedis(redis);
   }

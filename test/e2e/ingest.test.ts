@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../src/adapters/redis-server.js';
+import { findFreePort, startRedisServer } from '../../src/adapters/redis-server.js';
 import { createKeys, utcDay } from '../../src/keys.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { useTestRedis } from '../helpers/redis.js';
 
 const redis = useTestRedis();
@@ -82,6 +83,35 @@ describe('launchctl ingest', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`127.0.0.1:${port}`);
     expect(r.stderr).not.toContain('s3cret');
+  });
+
+  it('a Redis that goes away mid-ingest exits 3 naming the masked URL, not as a bug', async () => {
+    const server = await startRedisServer({ args: ['--requirepass', 'mid-s3cret'] });
+    try {
+      const url = server.url.replace('redis://', 'redis://:mid-s3cret@');
+      const cli = startCli(['-c', await writeConfig(), '--redis', url, 'ingest', '-']);
+      const batch = Array.from({ length: 2000 }, (_, i) => line(randomUUID(), 'hover', 1_764_500_000_000 + i)).join('\n');
+      // The process may exit before it reads everything written after the server is gone.
+      cli.child.stdin.on('error', () => undefined);
+      cli.child.stdin.write(`${batch}\n`);
+      const probe = new Redis(url);
+      try {
+        const stream = createKeys(redis.prefix()).engagementStream(utcDay(Date.now()));
+        for (let i = 0; i < 100 && (await probe.xlen(stream)) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await probe.xlen(stream)).toBeGreaterThan(0);
+      } finally {
+        probe.disconnect();
+      }
+      await server.stop();
+      // Lines keep arriving after the server is gone.
+      cli.child.stdin.end(`${batch}\n`);
+      expect(await cli.exited).toBe(3);
+      expect(cli.stderr()).toMatch(new RegExp(`lost the connection to Redis at redis://:\\*{4}@127\\.0\\.0\\.1:${server.port}`));
+      expect(cli.stderr()).not.toContain('internal error');
+      expect(cli.stderr()).not.toContain('mid-s3cret');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('consume rejects a bad flag value naming the flag (exit 2)', async () => {

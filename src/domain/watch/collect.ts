@@ -8,7 +8,8 @@
 // span slots); the count per master stays bounded the same way.
 import { Cluster } from 'ioredis';
 import type { LaunchConfig } from '../../config/schema.js';
-import { describeConnectError, isConnectionError, type RedisClient } from '../../adapters/redis.js';
+import type { RedisClient } from '../../adapters/redis.js';
+import { describeConnectError, isConnectionError } from '../../adapters/redis-errors.js';
 import { findXinfoGroup, parseInfo, parseXinfoStream } from '../../adapters/redis-replies.js';
 import { errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';

@@ -5,7 +5,8 @@
 // per cache window and a slow or failing API never delays the dashboard. An
 // outage or a spent budget shows in this panel only.
 import type { LaunchConfig } from '../../config/schema.js';
-import { isConnectionError, type RedisClient } from '../../adapters/redis.js';
+import type { RedisClient } from '../../adapters/redis.js';
+import { isConnectionError } from '../../adapters/redis-errors.js';
 import { getPhStatus, readPhHistory } from '../ph/service.js';
 import type { PhStatus } from '../ph/types.js';
 import type { PhPanel } from './snapshot.js';
