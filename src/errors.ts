@@ -28,12 +28,15 @@ export class UsageError extends LaunchctlError {
 export class ConfigError extends LaunchctlError {
   override name = 'ConfigError';
   readonly exitCode = EXIT_USAGE;
+  /** A stable code for callers that must tell config errors apart (e.g. PH_POST_NOT_FOUND). */
+  readonly code?: string;
   constructor(
     message: string,
     readonly issues: string[] = [],
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; code?: string } = {},
   ) {
-    super(message, { ...options, details: issues });
+    super(message, { cause: options.cause, details: issues });
+    this.code = options.code;
   }
 }
 

@@ -36,7 +36,7 @@ interface SharedFailure {
 
 function encodeFailure(err: unknown): string {
   if (err instanceof UnreachableError) return FAILURE_PREFIX + JSON.stringify({ type: 'UnreachableError', message: err.message, code: err.code, details: err.details } satisfies SharedFailure);
-  if (err instanceof ConfigError) return FAILURE_PREFIX + JSON.stringify({ type: 'ConfigError', message: err.message, details: err.issues } satisfies SharedFailure);
+  if (err instanceof ConfigError) return FAILURE_PREFIX + JSON.stringify({ type: 'ConfigError', message: err.message, code: err.code, details: err.issues } satisfies SharedFailure);
   return '';
 }
 
@@ -44,7 +44,7 @@ function decodeFailure(value: string | null): Error | null {
   if (!value?.startsWith(FAILURE_PREFIX)) return null;
   try {
     const f = JSON.parse(value.slice(FAILURE_PREFIX.length)) as SharedFailure;
-    return f.type === 'ConfigError' ? new ConfigError(f.message, f.details) : new UnreachableError(f.message, f.code, { details: f.details });
+    return f.type === 'ConfigError' ? new ConfigError(f.message, f.details, { code: f.code }) : new UnreachableError(f.message, f.code, { details: f.details });
   } catch {
     return null;
   }

@@ -95,8 +95,11 @@ function isFresh(entry: CachedEntry<PhSnapshot>, settings: PhSettings, nowMs: nu
   return entry.fetchedAt + settings.cacheTtl * 1000 > nowMs && entry.value.day === pacificDay(nowMs).day;
 }
 
+/** ConfigError code of "no such post" (the checklist warns on it before launch). */
+export const PH_POST_NOT_FOUND = 'PH_POST_NOT_FOUND';
+
 function postNotFound(post: string): ConfigError {
-  return new ConfigError(`productHunt.post: Product Hunt has no post with the slug "${post}"`, ['use the slug of producthunt.com/posts/<slug>']);
+  return new ConfigError(`productHunt.post: Product Hunt has no post with the slug "${post}"`, ['use the slug of producthunt.com/posts/<slug>'], { code: PH_POST_NOT_FOUND });
 }
 
 interface RankInfo {

@@ -4,16 +4,12 @@
 import type { RedisClient } from '../../../adapters/redis.js';
 import type { LaunchConfig } from '../../../config/schema.js';
 import { ConfigError, UnreachableError } from '../../../errors.js';
-import { getPhStatus, readPhRateLimit } from '../../ph/service.js';
+import { getPhStatus, PH_POST_NOT_FOUND, readPhRateLimit } from '../../ph/service.js';
 import type { PhErrorKind, PhFacts } from '../types.js';
 
-/**
- * Sorts a service error by type and code. "No such post" is a ConfigError on
- * the productHunt.post field (the service gives it no code), so that one is
- * told apart by the field path its message starts with.
- */
+/** Sorts a service error by type and code. */
 export function classifyPhError(err: unknown): PhErrorKind {
-  if (err instanceof ConfigError) return err.message.startsWith('productHunt.post:') ? 'not-found' : 'config';
+  if (err instanceof ConfigError) return err.code === PH_POST_NOT_FOUND ? 'not-found' : 'config';
   if (err instanceof UnreachableError) return err.code === 'PH_TOKEN_REJECTED' ? 'token' : 'unreachable';
   return 'other';
 }
