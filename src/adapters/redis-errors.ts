@@ -33,3 +33,33 @@ export function lostRedisError(url: string | undefined, err: unknown): Unreachab
     details: ['what was reported as done before this line was written; run the command again when Redis is back'],
   });
 }
+
+/** Reply-error codes that say "not now", never "not this entry": the same command may succeed later. */
+const TRANSIENT_REPLY_CODES = new Set(['OOM', 'READONLY', 'LOADING', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'MISCONF', 'NOREPLICAS']);
+
+/** The first word of a Redis error reply ("OOM", "READONLY", "NOGROUP"...), read without importing ioredis. */
+export function replyErrorCode(err: unknown): string | undefined {
+  if (!(err instanceof Error) || err.name !== 'ReplyError') return undefined;
+  return /^([A-Z][A-Z_-]+)\b/.exec(err.message)?.[1];
+}
+
+/** A command that got no answer within redis.commandTimeoutMs (ioredis rejects with this message). */
+export function isCommandTimeout(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Command timed out';
+}
+
+/**
+ * Redis refused or could not answer for a reason that passes (memory, a
+ * failover, a restart, a lost or silent connection): retrying later can work,
+ * and the work it was given is not at fault.
+ */
+export function isTransientRedisError(err: unknown): boolean {
+  const code = replyErrorCode(err);
+  if (code) return TRANSIENT_REPLY_CODES.has(code);
+  return isConnectionError(err) || isCommandTimeout(err);
+}
+
+/** ioredis sets `isCluster` on both of its client classes: true on a Cluster, whichever ioredis copy made it. */
+export function isClusterClient(client: unknown): boolean {
+  return (client as { isCluster?: unknown } | null)?.isCluster === true;
+}
