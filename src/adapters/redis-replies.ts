@@ -80,6 +80,8 @@ export interface XinfoStream {
   entriesAdded: number | null;
   firstEntryId: string | null;
   lastEntryId: string | null;
+  /** The ID of the last entry ever added (trimmed or not): new entries get larger IDs. */
+  lastGeneratedId: string | null;
 }
 
 function entryId(entry: unknown): string | null {
@@ -95,5 +97,6 @@ export function parseXinfoStream(reply: unknown): XinfoStream {
     entriesAdded: numberOrNull(info['entries-added']),
     firstEntryId: entryId(info['first-entry']),
     lastEntryId: entryId(info['last-entry']),
+    lastGeneratedId: typeof info['last-generated-id'] === 'string' ? info['last-generated-id'] : null,
   };
 }

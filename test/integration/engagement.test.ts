@@ -82,14 +82,14 @@ describe('Lua rules agree with the pure rules', () => {
     const oneUser = randomUUID();
     let pure: RuleState | null = null;
     for (const [eventType, ts] of events) {
-      await callApply(c, [{ userId: oneUser, record: '', eventType, ts }], { keys, rules, updateCounters: true, nowMs: 1 });
+      await callApply(c, [{ userId: oneUser, token: '', eventType, ts }], { keys, rules, updateCounters: true, nowMs: 1 });
       pure = applyRules(pure, { eventType, ts }, rules);
     }
     // ...and all in one batch, as the consumer does.
     const batchUser = randomUUID();
     await callApply(
       c,
-      events.map(([eventType, ts], i) => ({ userId: batchUser, record: `d/1-${i}`, eventType, ts })),
+      events.map(([eventType, ts], i) => ({ userId: batchUser, token: `d/1-${i}`, eventType, ts })),
       { keys, rules, updateCounters: true, nowMs: 1 },
     );
     expect(pure).toEqual(expected);
@@ -105,11 +105,11 @@ describe('exactly-once state updates', () => {
     const keys = createKeys(config.redis.keyPrefix);
     const rules = buildRules(config.conversion);
     const user = randomUUID();
-    const input: ApplyInput = { userId: user, record: '2026-12-08/100-0', eventType: 'scroll', ts: 1000 };
+    const input: ApplyInput = { userId: user, token: '2026-12-08/100-0', eventType: 'scroll', ts: 1000 };
     const first = await callApply(c, [input], { keys, rules, updateCounters: true, nowMs: 5 });
     const again = await callApply(c, [input, input], { keys, rules, updateCounters: true, nowMs: 6 });
-    expect(first.statuses).toBe('a');
-    expect(again.statuses).toBe('dd');
+    expect(first.statuses).toEqual(['applied']);
+    expect(again.statuses).toEqual(['done-elsewhere', 'done-elsewhere']);
     expect(await readState(redis.client(), config, user)).toMatchObject({ confidence: 0.3, events: 1, applied: ['2026-12-08/100-0'] });
     expect(await redis.client().hgetall(keys.convStats())).toMatchObject({ events: '1', users: '1', 'variant:default': '1', 'hist:3': '1' });
   });
@@ -122,16 +122,16 @@ describe('exactly-once state updates', () => {
     const ids = Array.from({ length: 8 }, (_, i) => `${100 + i}-0`);
     await callApply(
       c,
-      ids.map((id, i) => ({ userId: user, record: `2026-12-08/${id}`, eventType: 'hover', ts: i })),
+      ids.map((id, i) => ({ userId: user, token: `2026-12-08/${id}`, eventType: 'hover', ts: i })),
       { keys, rules, watermark: '105-0', updateCounters: true, nowMs: 1 },
     );
     // 8 records: not pruned yet, even below the watermark.
     expect((await readState(redis.client(), config, user))?.applied).toHaveLength(8);
-    await callApply(c, [{ userId: user, record: '2026-12-08/200-0', eventType: 'hover', ts: 99 }], { keys, rules, watermark: '105-0', updateCounters: true, nowMs: 1 });
+    await callApply(c, [{ userId: user, token: '2026-12-08/200-0', eventType: 'hover', ts: 99 }], { keys, rules, watermark: '105-0', updateCounters: true, nowMs: 1 });
     expect((await readState(redis.client(), config, user))?.applied).toEqual([...ids.slice(5).map((id) => `2026-12-08/${id}`), '2026-12-08/200-0']);
     // A pruned record's entry can never come back (that is what the watermark means); kept ones are still recognised.
-    const again = await callApply(c, [{ userId: user, record: '2026-12-08/106-0', eventType: 'hover', ts: 12 }], { keys, rules, updateCounters: true, nowMs: 1 });
-    expect(again.statuses).toBe('d');
+    const again = await callApply(c, [{ userId: user, token: '2026-12-08/106-0', eventType: 'hover', ts: 12 }], { keys, rules, updateCounters: true, nowMs: 1 });
+    expect(again.statuses).toEqual(['done-elsewhere']);
   });
 
   it('moves users between variant and histogram counters as their state changes', async () => {
@@ -141,7 +141,7 @@ describe('exactly-once state updates', () => {
     const users = Array.from({ length: 20 }, () => randomUUID());
     const types = ['hover', 'scroll', 'cta_click', 'form_submit'] as const;
     const inputs: ApplyInput[] = [];
-    for (let i = 0; i < 300; i++) inputs.push({ userId: users[(i * 7) % 20]!, record: `d/${i}-0`, eventType: types[(i * 13) % 4]!, ts: i * 900 });
+    for (let i = 0; i < 300; i++) inputs.push({ userId: users[(i * 7) % 20]!, token: `d/${i}-0`, eventType: types[(i * 13) % 4]!, ts: i * 900 });
     for (let i = 0; i < inputs.length; i += 37) await callApply(c, inputs.slice(i, i + 37), { keys, rules, updateCounters: true, nowMs: 1 });
     const expected: Record<string, number> = { events: 300, users: 20 };
     for (const u of users) {
@@ -159,8 +159,8 @@ describe('exactly-once state updates', () => {
     const keys = createKeys(config.redis.keyPrefix);
     const user = randomUUID();
     await redis.client().set(keys.convState(user), '{"variant":"pricing",');
-    const reply = await callApply(c, [{ userId: user, record: 'd/1-0', eventType: 'hover', ts: 1 }], { keys, rules: buildRules(config.conversion), updateCounters: true, nowMs: 1 });
-    expect(reply.statuses).toBe('r');
+    const reply = await callApply(c, [{ userId: user, token: 'd/1-0', eventType: 'hover', ts: 1 }], { keys, rules: buildRules(config.conversion), updateCounters: true, nowMs: 1 });
+    expect(reply.statuses).toEqual(['reset']);
     expect(await readState(redis.client(), config, user)).toMatchObject({ variant: 'default', confidence: 0.2 });
   });
 });
@@ -220,7 +220,7 @@ describe('consumer', () => {
     expect(pending).toBe(0);
   });
 
-  it('reclaims a crashed consumer’s entries with XAUTOCLAIM and applies each once', async () => {
+  it('reclaims a crashed consumer’s entries with XAUTOCLAIM and applies each once; a stale copy of an acked entry is skipped', async () => {
     const { config, client: c, keys, stream } = await connectWithStream();
     const users = [randomUUID(), randomUUID()];
     await ingestEvents(
@@ -229,19 +229,19 @@ describe('consumer', () => {
     );
     const raw = redis.client();
     await raw.xgroup('CREATE', stream, config.streams.group, '0');
-    // "crashed" read 30 entries and applied the first 10 (as its script would) but acked nothing.
+    // "crashed" read 30 entries and applied (and so acked, in the same script call) the first 10.
     const read = (await raw.xreadgroup('GROUP', config.streams.group, 'crashed', 'COUNT', 30, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
-    const day = utcDay(Date.now());
     const rules = buildRules(config.conversion);
-    await callApply(
-      c,
-      read[0]![1].slice(0, 10).map(([id, f]) => ({ userId: f[1]!, record: `${day}/${id}`, eventType: 'hover', ts: Number(f[7]) })),
-      { keys, rules, updateCounters: true, nowMs: 1 },
-    );
+    const firstTen = read[0]![1].slice(0, 10).map(([id, f]) => ({ userId: f[1]!, token: id, stream: 0, eventType: 'hover' as const, ts: Number(f[7]) }));
+    const ackMode = { keys, rules, group: config.streams.group, streams: [stream], updateCounters: true, nowMs: 1 };
+    expect((await callApply(c, firstTen, ackMode)).statuses).toEqual(Array(10).fill('applied'));
+    // A paused consumer holding copies of the same ten entries: all already done, nothing applied twice.
+    expect((await callApply(c, firstTen, ackMode)).statuses).toEqual(Array(10).fill('done-elsewhere'));
     await new Promise((r) => setTimeout(r, 30));
     const totals = await runConsumer(consumerOptions(c, config, { reclaimIdleMs: 20 }));
-    expect(totals).toMatchObject({ reclaimed: 30, duplicates: 10, applied: 30, processed: 40 });
+    expect(totals).toMatchObject({ reclaimed: 20, duplicates: 0, applied: 30, processed: 30 });
     for (const u of users) expect(await readState(raw, config, u)).toMatchObject({ events: 20, confidence: 1 });
+    expect(await raw.hget(keys.convStats(), 'events')).toBe('40');
     const [pending] = (await raw.xpending(stream, config.streams.group)) as [number];
     expect(pending).toBe(0);
   });

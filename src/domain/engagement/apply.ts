@@ -1,7 +1,8 @@
 // Runs scripts/apply-events.lua: the conversion rules applied on the Redis
 // server in one atomic step per call. Used by the consumer (a whole batch per
 // call on a single Redis) and by the library's evaluateConversionPath.
-import { Cluster, type ChainableCommander } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { isClusterClient } from '../../adapters/redis-errors.js';
 import type { RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
@@ -20,26 +21,62 @@ export const MAX_APPLIED_RECORDS = 1000;
 
 export interface ApplyInput {
   userId: string;
-  /** "<day>/<entry id>", or '' to apply without de-duplication. */
-  record: string;
+  /**
+   * Ack mode: the entry ID, acked in the script (`stream` names its day stream).
+   * Record mode: "<day>/<entry id>", the record kept in the state. '' to apply
+   * without de-duplication (the library's direct call).
+   */
+  token: string;
+  /** Index (0-based) into ApplyCallOptions.streams in ack mode; undefined otherwise. */
+  stream?: number;
   eventType: EventType;
   ts: number;
+}
+
+/** An entry that goes to the dead-letter stream, acked in the same step (ack mode). */
+export interface DeadInput {
+  stream: number;
+  id: string;
+  reason: string;
+  fields: readonly string[];
 }
 
 export interface ApplyCallOptions {
   keys: Keys;
   rules: ConversionRules;
-  /** Applied records below this ID are forgotten (see consumer.ts). */
+  /** Ack mode (single Redis): the group and the day streams the inputs' `stream` indexes name. */
+  group?: string;
+  streams?: readonly string[];
+  dead?: readonly DeadInput[];
+  /** MAXLEN ~ of the dead-letter stream. */
+  deadMaxLen?: number;
+  /** Record mode: applied records below this ID are forgotten (see consumer.ts). */
   watermark?: string;
+  /** Record mode: server time (ms) after which the call writes nothing (a paused consumer's fence). */
+  deadline?: number;
   /** Update conv:stats in the script (single Redis); false on a Cluster. */
   updateCounters: boolean;
   returnStates?: boolean;
   nowMs: number;
 }
 
+/** What the script did with one entry (see the header of apply-events.lua). */
+export type ApplyStatus = 'applied' | 'reset' | 'done-elsewhere' | 'dead-lettered' | 'no-group' | 'ack-failed';
+
+const STATUS_BY_CODE: Record<string, ApplyStatus> = {
+  a: 'applied',
+  r: 'reset',
+  d: 'done-elsewhere',
+  x: 'dead-lettered',
+  g: 'no-group',
+  e: 'ack-failed',
+};
+
 export interface ApplyReply {
-  /** One character per input: 'a' applied, 'd' already applied, 'r' applied over a corrupt value. */
-  statuses: string;
+  /** Past the deadline: nothing was written (record mode). */
+  stale: boolean;
+  /** One per input, then one per dead input. */
+  statuses: ApplyStatus[];
   /** Counter changes (field → delta), already written when updateCounters was true. */
   deltas: Map<string, number>;
   states: string[];
@@ -49,22 +86,42 @@ export interface ApplyReply {
 export function buildApplyArgs(inputs: readonly ApplyInput[], options: ApplyCallOptions): (string | number)[] {
   const { keys, rules } = options;
   const w = rules.weightUnits;
-  // On a Cluster every key of a call must be in one slot: without counters, the
-  // first state key stands in for the counters hash (the script does not touch it).
-  const first = options.updateCounters || inputs.length === 0 ? keys.convStats() : keys.convState(inputs[0]!.userId);
-  const args: (string | number)[] = [inputs.length + 1, first];
-  for (const input of inputs) args.push(keys.convState(input.userId));
+  const streams = options.streams ?? [];
+  const dead = options.dead ?? [];
+  const stateKeys: string[] = [];
+  const keyIndex = new Map<string, number>();
+  const indexes = inputs.map((input) => {
+    const key = keys.convState(input.userId);
+    let k = keyIndex.get(key);
+    if (k === undefined) {
+      k = stateKeys.push(key);
+      keyIndex.set(key, k);
+    }
+    return k;
+  });
+  // On a Cluster every key of a call must be in one slot: the first state key
+  // stands in for the counters hash and the dead-letter stream (both untouched).
+  const standIn = stateKeys[0] ?? keys.convStats();
+  const first = options.updateCounters ? keys.convStats() : standIn;
+  const second = dead.length > 0 ? keys.deadLetters() : first;
+  const args: (string | number)[] = [2 + streams.length + stateKeys.length, first, second, ...streams, ...stateKeys];
   args.push(w.hover, w.scroll, w.cta_click, w.form_submit, rules.pricingAtUnits, rules.videoBelowUnits, rules.idleMs, rules.stateTtlS);
-  args.push(options.watermark ?? NO_WATERMARK, options.updateCounters ? '1' : '0', options.returnStates ? '1' : '0', options.nowMs, MAX_APPLIED_RECORDS);
-  for (const input of inputs) args.push(input.record, input.eventType, input.ts);
+  args.push(options.updateCounters ? '1' : '0', options.returnStates ? '1' : '0', options.nowMs, MAX_APPLIED_RECORDS);
+  args.push(options.group ?? '', streams.length, inputs.length, options.deadline ?? '', options.watermark ?? NO_WATERMARK, options.deadMaxLen ?? 0, dead.length);
+  inputs.forEach((input, i) => {
+    args.push(input.stream === undefined ? 0 : input.stream + 1, input.token, indexes[i]!, input.eventType, input.ts);
+  });
+  for (const d of dead) args.push(d.stream + 1, d.id, d.reason, d.fields.length, ...d.fields);
   return args;
 }
 
 export function parseApplyReply(raw: unknown): ApplyReply {
-  const [statuses, flat, ...states] = raw as [string, (string | number)[], ...string[]];
+  const [codes, flat, ...states] = raw as [string, (string | number)[] | undefined, ...string[]];
+  if (codes === 'S') return { stale: true, statuses: [], deltas: new Map(), states: [] };
   const deltas = new Map<string, number>();
-  for (let i = 0; i + 1 < flat.length; i += 2) deltas.set(String(flat[i]), Number(flat[i + 1]));
-  return { statuses, deltas, states };
+  for (let i = 0; i + 1 < (flat ?? []).length; i += 2) deltas.set(String(flat![i]), Number(flat![i + 1]));
+  const statuses = Array.from(codes, (c) => STATUS_BY_CODE[c] ?? 'ack-failed');
+  return { stale: false, statuses, deltas, states };
 }
 
 /** Registers apply-events.lua on a client (idempotent). */
@@ -92,7 +149,7 @@ export async function writeCounterDeltas(client: RedisClient, keys: Keys, deltas
 }
 
 export function isCluster(client: RedisClient): boolean {
-  return client instanceof Cluster;
+  return isClusterClient(client);
 }
 
 /** A conversion state as the library returns it. */
@@ -129,7 +186,7 @@ export async function evaluateConversionPath(userId: string, event: unknown, opt
   await ensureApplyScript(options.redis);
   const reply = await callApply(
     options.redis,
-    [{ userId: check.event.userId, record: '', eventType: check.event.eventType, ts: Math.round(check.event.timestamp) }],
+    [{ userId: check.event.userId, token: '', eventType: check.event.eventType, ts: Math.round(check.event.timestamp) }],
     { keys, rules: buildRules(options.config.conversion), updateCounters: !cluster, returnStates: true, nowMs },
   );
   if (cluster) await writeCounterDeltas(options.redis, keys, reply.deltas, nowMs);

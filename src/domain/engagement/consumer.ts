@@ -1,68 +1,70 @@
 // The consumer-group worker behind `launchctl consume`: reads the day streams
 // with XREADGROUP, applies each entry on the server (scripts/apply-events.lua),
-// dead-letters what cannot be applied, acks, reclaims what crashed consumers
-// left pending (XAUTOCLAIM), and forgets long-dead consumer names.
+// dead-letters what cannot be applied, reclaims what stalled consumers left
+// pending (XAUTOCLAIM), forgets long-dead consumer names, and rides out the
+// faults of a launch day: a Redis restarted without persistence (the group is
+// re-created), a window of OOM / READONLY / LOADING (the batch is held and
+// retried with backoff, never counted against --max-deliveries), a lost
+// connection, a consumer paused longer than --reclaim-idle.
 //
-// Exactly-once effect on conversion state
-// ----------------------------------------
-// Redis Streams deliver at least once: an entry stays pending until XACK, and a
-// crash between applying it and acking it makes it come back (to this consumer
-// reading its history after a restart, or to another one through XAUTOCLAIM).
-// So the state itself remembers the entries applied to it, as records
-// "<day>/<entry id>" in its `applied` list, and the script skips an entry whose
-// record is there. Checking and applying happen in the same script, on the key
-// itself, so two consumers holding the same entry (a reclaim racing a slow
-// consumer) cannot both apply it.
+// Exactly-once effect on conversion state (docs/consume.md has the argument)
+// --------------------------------------------------------------------------
+// Redis Streams deliver at least once: an entry stays pending until XACK, and it
+// comes back after a crash (to this consumer reading its history after a
+// restart, or to another one through XAUTOCLAIM), while a paused consumer may
+// still hold copies in memory that another consumer has since completed.
 //
-// A per-user high-water mark (skip IDs <= the last applied) would be smaller but
-// is wrong here: with several consumers, consumer B may apply a user's entry
-// 700 while consumer A still holds that user's entry 300, and after a crash,
-// XAUTOCLAIM hands 300 to someone who already applied 700. So the records are a
-// set, and the question is when a record may be forgotten. Answer: when its
-// entry can never be delivered again. An entry is delivered again only while it
-// is in the group's pending entries list (PEL); once acked it never comes back
-// (nothing here uses XGROUP SETID, and a consumer is only deleted when it owns
-// no pending entries, in one atomic step). Every entry with an ID at or below a
-// stream's last-delivered-id has been delivered, so if it is not pending it is
-// acked. Hence, with W = min over the day streams of (the smallest pending ID if
-// any is pending, else the last-delivered-id), every applied entry with an ID
-// below W is acked for good. W only grows: an observation stays true later, so
-// a W observed after the previous batch is a safe (slightly conservative) bound
-// for the next one. Records below W are pruned when the state is written while
-// holding more than 8 (a short list is cheaper to scan than to prune): a state
-// keeps at most 8 records or as many as its user had entries since the oldest
-// pending entry, whichever is more. Entry IDs are compared across day
-// streams; new day streams get IDs from the server clock, above any W observed
-// before, so a stream this consumer has not discovered yet cannot hold pending
-// entries below W (unless the server clock goes backwards). A cap of
-// MAX_APPLIED_RECORDS per state guards memory in pathological cases.
+// Single Redis (ack mode): the script XACKs each entry itself and applies it
+// only when XACK returns 1, that is, when this delivery was still pending. The
+// first consumer to run the script for an entry applies and acks it in one
+// atomic step; every other copy (a redelivery, a reclaim racing a slow
+// consumer, a paused consumer's batch) finds it acked and skips it. Nothing is
+// kept in the state for this.
 //
-// Crash before applying: the entry is still pending, comes back, is applied.
-// Crash after applying, before acking: it comes back, its record is in the
-// state, it is skipped and acked. Both are exercised by test/e2e/consume-crash.
+// Redis Cluster (record mode): a script may only touch one slot, and the stream
+// and the states live in different slots, so the state keeps "<day>/<id>"
+// records of the entries applied to it and the script skips an entry whose
+// record is there. A record may be forgotten once its entry can never be
+// delivered again: an entry is delivered again only while it is pending, and
+// with W = min over the day streams of (the smallest pending ID, else the
+// last-delivered-id), every entry below W is acked for good (W only grows, so
+// an observation from the previous batch is a safe bound). What records cannot
+// cover is a consumer paused while holding copies of entries that another
+// consumer reclaimed, applied, acked and whose records were then pruned. So each
+// read is stamped with the server's TIME taken before it, and the script
+// refuses to write once the server clock passes stamp + --reclaim-idle - a
+// margin: an entry can only be reclaimed after it was idle --reclaim-idle, so a
+// call that passes the fence ran before any reclaim of its entries, while their
+// records were still protected by W. The margin covers clock skew between nodes.
 //
 // Counters (conv:stats): on a single Redis the script updates them in the same
-// atomic step. On Redis Cluster a script may only touch keys of one slot, and the
-// states and the counters hash live in different slots, so the script returns
-// the deltas and the consumer writes them right after: eventually consistent (a
-// crash in between skews them), repaired by `state --summary --deep --repair`.
+// atomic step. On a Cluster the script returns the deltas and the consumer
+// writes them right after: eventually consistent (a crash in between skews
+// them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
 import { scanKeys, type RedisClient } from '../../adapters/redis.js';
-import { findXinfoGroup, flatToRecord, type XinfoGroup } from '../../adapters/redis-replies.js';
+import { isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
+import { findXinfoGroup, flatToRecord, parseXinfoStream, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
-import { callApply, ensureApplyScript, isCluster, queueApply, type ApplyInput } from './apply.js';
+import { waitUnlessAborted } from '../../util/sleep.js';
+import { fullJitterDelayMs } from '../ph/backoff.js';
+import { callApply, ensureApplyScript, isCluster, queueApply, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
 import { checkEntryFields } from './event.js';
 import { callScript, ensureScript } from './lua.js';
 import { buildRules, type ConversionRules } from './rules.js';
-import { appliedRecord, minStreamId, NO_WATERMARK } from './stream-id.js';
+import { appliedRecord, compareStreamIds, minStreamId, NO_WATERMARK } from './stream-id.js';
 
 /** Entries per script call on a single Redis: a call blocks the server, so keep each short (a few ms). */
 const APPLY_CHUNK = 1000;
 /** How often the day streams are listed again (new day, streams with leftovers). */
 const DISCOVER_EVERY_MS = 30_000;
-/** Pause after a failed batch before trying again (its entries stay pending). */
+/** Pause after a failure that is not Redis refusing for a while (a bug, a poison reply). */
 const RETRY_AFTER_ERROR_MS = 1000;
+/** Backoff while Redis refuses work (OOM, READONLY, LOADING, a lost connection): full jitter, capped. */
+const BACKOFF = { maxAttempts: Infinity, baseDelayMs: 100, maxDelayMs: 5000, resetJitterMs: 0, maxRateLimitWaits: 0 };
+/** Clock skew allowed between Cluster nodes by the paused-consumer fence (see the header). */
+const FENCE_MARGIN_MS = 1000;
 
 export interface ConsumerOptions {
   /** Connection for commands. */
@@ -81,16 +83,18 @@ export interface ConsumerOptions {
   once: boolean;
   signal: AbortSignal;
   now?: () => number;
+  random?: () => number;
   onBatch?: (totals: ConsumeTotals) => void;
+  /** One line per change of state (Redis refusing, recovered, group re-created), never one per retry. */
   onWarn?: (text: string) => void;
 }
 
 export interface ConsumeTotals {
   consumer: string;
-  /** Entries applied or recognised as already applied, and acked. */
+  /** Entries applied, or found done by another consumer (dead letters are counted apart). */
   processed: number;
   applied: number;
-  /** Entries skipped because the state had already applied them (redeliveries). */
+  /** Entries another consumer had already completed (a reclaim racing this one, a paused batch). */
   duplicates: number;
   deadLettered: number;
   /** Entries taken over from other consumers with XAUTOCLAIM. */
@@ -98,6 +102,10 @@ export interface ConsumeTotals {
   /** Corrupt state values replaced by a fresh state. */
   corruptReset: number;
   removedConsumers: number;
+  /** Groups re-created after Redis lost them (a restart without persistence, a deleted stream). */
+  groupsRecreated: number;
+  /** Times Redis refused work for a while (OOM, READONLY, LOADING, lost connection) and the batch was held. */
+  refusals: number;
   startedAt: number;
 }
 
@@ -111,10 +119,22 @@ interface Delivered {
 
 type RawEntries = [string, string[] | null][];
 
-interface PreparedBatch {
+/** Entries read together, with the server time taken before the read (the Cluster fence). */
+interface Batch {
   entries: Delivered[];
-  inputs: ApplyInput[];
-  dead: { d: Delivered; reason: string }[];
+  readAtServerMs: number;
+}
+
+type ReadOutcome = { ok: true; batch: Batch } | { ok: false; error: unknown };
+
+/** The group vanished under a read or an ack: Redis restarted without persistence, or someone deleted it. */
+class GroupLostError extends Error {
+  override name = 'GroupLostError';
+}
+
+/** On a Cluster, a batch held past its fence: the entries may have been reclaimed by now. */
+class StaleBatchError extends Error {
+  override name = 'StaleBatchError';
 }
 
 export function defaultConsumerName(): string {
@@ -132,15 +152,18 @@ class ConsumerWorker {
   private readonly group: string;
   private readonly cluster: boolean;
   private readonly now: () => number;
+  private readonly random: () => number;
   private readonly totals: ConsumeTotals;
   /** Day streams read: today's plus older ones with pending or undelivered entries. */
   private streams: string[] = [];
+  /** Highest entry ID this consumer read per stream: where a lost group is re-created. */
+  private readonly highWater = new Map<string, string>();
   private watermark = NO_WATERMARK;
-  /** Acks of the last batch, sent with the next round trip (single Redis). */
-  private deferredAcks: (string | number)[][] = [];
   private lastDiscoverAt = 0;
   private lastReclaimAt = 0;
   private discoveredDay = '';
+  /** Set while Redis refuses work: since when, and why (for the one line when it recovers). */
+  private refusing: { since: number; attempts: number } | null = null;
 
   constructor(private readonly o: ConsumerOptions) {
     this.keys = createKeys(o.config.redis.keyPrefix);
@@ -148,6 +171,7 @@ class ConsumerWorker {
     this.group = o.config.streams.group;
     this.cluster = isCluster(o.client);
     this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
     this.totals = {
       consumer: o.consumer ?? defaultConsumerName(),
       processed: 0,
@@ -157,70 +181,118 @@ class ConsumerWorker {
       reclaimed: 0,
       corruptReset: 0,
       removedConsumers: 0,
+      groupsRecreated: 0,
+      refusals: 0,
       startedAt: this.now(),
     };
   }
 
   async run(): Promise<ConsumeTotals> {
     await ensureApplyScript(this.o.client);
-    await this.discover();
     // Own history first (a restart under the same name), then others' stale
     // work, then new entries: one user's entries stay in stream order.
     let drainOwn = true;
-    // Three batches overlap: batch N+2 is read (on the reader connection) and
-    // N+1 is validated and its script arguments built while the server applies
-    // N. Batches are still applied one after another, in order.
-    let prefetch: Promise<Delivered[]> | null = null;
-    let inFlight: Promise<void> | null = null;
-    const settle = async () => {
-      const p = inFlight;
-      inFlight = null;
+    let needDiscover = true;
+    // A batch read but not yet applied because Redis refused it: retried as it
+    // is, never re-read (a re-read would count as another delivery).
+    let held: Batch | null = null;
+    // The next batch, read on the reader connection while the server applies the
+    // current one. Settled into an outcome, so it never rejects unhandled.
+    let next: Promise<ReadOutcome> | null = null;
+    const dropNext = async () => {
+      const p = next;
+      next = null;
       if (p) await p;
     };
-    while (!this.o.signal.aborted || prefetch || inFlight) {
+    for (;;) {
+      const aborted = this.o.signal.aborted;
+      // After a signal, the batches already read are finished but no new one is read.
+      if (aborted && !held && !next) break;
       try {
-        if (drainOwn) {
-          await settle();
-          await this.drainOwnPending();
-          drainOwn = false;
-        }
-        // Housekeeping only when no read is in flight: XAUTOCLAIM would otherwise
-        // take this consumer's own prefetched batch.
-        if (!prefetch && !this.o.signal.aborted && (this.discoverDue() || this.reclaimDue())) {
-          await settle();
-          if (this.discoverDue()) await this.discover();
+        if (!aborted && !held && !next) {
+          if (needDiscover || this.discoverDue()) {
+            await this.discover();
+            needDiscover = false;
+          }
+          if (drainOwn) {
+            await this.drainOwnPending();
+            drainOwn = false;
+          }
           if (this.reclaimDue()) await this.reclaim();
         }
-        const entries = prefetch ? await prefetch : this.o.signal.aborted ? [] : await this.readNew();
-        prefetch = null;
-        if (entries.length === 0) {
-          await settle();
-          await this.flushAcks();
+        let batch: Batch;
+        if (held) batch = held;
+        else if (next) {
+          const outcome = await next;
+          next = null;
+          if (!outcome.ok) throw outcome.error;
+          batch = outcome.batch;
+        } else batch = await this.readNew();
+        if (batch.entries.length === 0) {
+          this.recovered();
           if (this.o.once || this.o.signal.aborted) break;
           continue;
         }
-        // After a signal, the batches in flight are finished but no new one is read.
-        if (!this.o.signal.aborted && !this.discoverDue() && !this.reclaimDue()) prefetch = this.readNew();
-        const batch = this.prepare(entries);
-        await settle();
-        inFlight = this.execute(batch);
-        // Its error surfaces at the next settle(); this only keeps Node from calling it unhandled meanwhile.
-        inFlight.catch(() => undefined);
+        held = batch;
+        if (!this.o.signal.aborted && !next && !this.discoverDue() && !this.reclaimDue()) next = this.readSettled();
+        await this.process(batch);
+        held = null;
+        this.recovered();
       } catch (err) {
-        // Batches read but not applied stay pending for this consumer: the history drain re-reads them.
-        if (inFlight) await inFlight.catch(() => undefined);
-        inFlight = null;
-        if (prefetch) await prefetch.catch(() => undefined);
-        prefetch = null;
-        if (this.o.once) throw err;
-        this.o.onWarn?.(`batch failed, retrying in ${RETRY_AFTER_ERROR_MS} ms (its entries stay pending): ${err instanceof Error ? err.message : String(err)}`);
-        drainOwn = true;
-        await sleep(RETRY_AFTER_ERROR_MS, this.o.signal);
+        if (err instanceof GroupLostError || replyErrorCode(err) === 'NOGROUP') {
+          // The entries held were delivered by a group that no longer exists: nothing to ack them in.
+          held = null;
+          await dropNext();
+          needDiscover = true;
+          this.o.onWarn?.(`the consumer group ${this.group} is gone (Redis restarted without persistence, or the stream or group was deleted): re-creating it`);
+          continue;
+        }
+        if (err instanceof StaleBatchError) {
+          held = null;
+          await dropNext();
+          drainOwn = true;
+          this.o.onWarn?.(err.message);
+          continue;
+        }
+        if (this.o.once || !isTransientRedisError(err)) {
+          if (this.o.once) {
+            await dropNext();
+            throw err;
+          }
+          // Not Redis refusing for a while: a poison reply or a bug. The entries stay
+          // pending; re-reading them counts a delivery, so a poison entry ends in the dead letters.
+          held = null;
+          await dropNext();
+          drainOwn = true;
+          this.o.onWarn?.(`batch failed, retrying in ${RETRY_AFTER_ERROR_MS} ms (its entries stay pending): ${describe(err)}`);
+          await waitUnlessAborted(RETRY_AFTER_ERROR_MS, this.o.signal);
+          continue;
+        }
+        await this.backOff(err);
+        // A batch that was never read (the read itself failed) leaves nothing held;
+        // the housekeeping that failed runs again.
+        if (!held) await dropNext();
       }
     }
-    await settle();
-    await this.flushAcks();
     return this.totals;
+  }
+
+  /** Redis refuses for now: say so once, wait (capped exponential, full jitter), try the same work again. */
+  private async backOff(err: unknown): Promise<void> {
+    if (!this.refusing) {
+      this.refusing = { since: this.now(), attempts: 0 };
+      this.totals.refusals++;
+      this.o.onWarn?.(`Redis refuses the work for now (${describe(err)}): holding the batch and retrying with backoff; nothing is dead-lettered for this`);
+    }
+    this.refusing.attempts++;
+    await waitUnlessAborted(Math.max(50, fullJitterDelayMs(this.refusing.attempts, BACKOFF, this.random)), this.o.signal);
+  }
+
+  private recovered(): void {
+    if (!this.refusing) return;
+    const seconds = ((this.now() - this.refusing.since) / 1000).toFixed(1);
+    this.o.onWarn?.(`Redis accepts the work again after ${seconds} s (${this.refusing.attempts} retries); carrying on`);
+    this.refusing = null;
   }
 
   private discoverDue(): boolean {
@@ -242,8 +314,7 @@ class ConsumerWorker {
     }
     const active: string[] = [];
     for (const stream of [...found].sort()) {
-      await this.ensureGroup(stream);
-      const info = await this.readGroupInfo(stream);
+      const info = await this.ensureGroup(stream);
       if (stream === today || !info || info.pending > 0 || info.lag !== 0) active.push(stream);
       if (this.o.forgetIdleMs > 0) await this.forgetDeadConsumers(stream);
     }
@@ -252,17 +323,52 @@ class ConsumerWorker {
     this.discoveredDay = utcDay(nowMs);
   }
 
-  private async ensureGroup(stream: string): Promise<void> {
+  /**
+   * The group's info, after creating the group where it is missing. A group this
+   * consumer was reading from and lost is re-created after the last entry it
+   * read (entries up to there were delivered before the loss); a new one from
+   * the start of the stream, so events ingested before the first `consume` count.
+   */
+  private async ensureGroup(stream: string): Promise<XinfoGroup | null> {
+    let info = await this.readGroupInfo(stream);
+    if (info) return info;
+    let start = '0';
+    const seen = this.highWater.get(stream);
+    if (seen) {
+      // A stream that was itself lost starts again below what this consumer saw: then from 0.
+      const last = await this.lastGeneratedId(stream);
+      if (last && compareStreamIds(seen, last) <= 0) start = seen;
+    }
     try {
-      // From the start of the stream: entries written before the group existed are applied too.
-      await this.o.client.xgroup('CREATE', stream, this.group, '0', 'MKSTREAM');
+      await this.o.client.xgroup('CREATE', stream, this.group, start, 'MKSTREAM');
+      if (seen) {
+        this.totals.groupsRecreated++;
+        this.o.onWarn?.(`re-created group ${this.group} on ${stream} from ${start === '0' ? 'the start of the stream' : `entry ${start}`}`);
+      }
     } catch (err) {
-      if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+      if (replyErrorCode(err) !== 'BUSYGROUP') throw err;
+    }
+    info = await this.readGroupInfo(stream);
+    return info;
+  }
+
+  private async lastGeneratedId(stream: string): Promise<string | null> {
+    try {
+      return parseXinfoStream(await this.o.client.xinfo('STREAM', stream)).lastGeneratedId;
+    } catch (err) {
+      if (/no such key/i.test(err instanceof Error ? err.message : '')) return null;
+      throw err;
     }
   }
 
   private async readGroupInfo(stream: string): Promise<XinfoGroup | null> {
-    return findXinfoGroup(await this.o.client.xinfo('GROUPS', stream), this.group);
+    try {
+      return findXinfoGroup(await this.o.client.xinfo('GROUPS', stream), this.group);
+    } catch (err) {
+      // XINFO GROUPS of a key that does not exist.
+      if (/no such key/i.test(err instanceof Error ? err.message : '')) return null;
+      throw err;
+    }
   }
 
   private async forgetDeadConsumers(stream: string): Promise<void> {
@@ -278,16 +384,14 @@ class ConsumerWorker {
 
   /** Entries this consumer name read before and never acked (a restart after a crash). */
   private async drainOwnPending(): Promise<void> {
-    // Acks still owed first, or the history read returns those entries again.
-    await this.flushAcks();
     for (const stream of this.streams) {
       let cursor = '0';
       while (!this.o.signal.aborted) {
+        const readAtServerMs = await this.serverTime();
         const reply = (await this.o.client.xreadgroup('GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, 'STREAMS', stream, cursor)) as [string, RawEntries][] | null;
         const raw = reply?.[0]?.[1] ?? [];
         if (raw.length === 0) break;
-        const entries = await this.withDeliveries(stream, raw);
-        await this.process(entries);
+        await this.processHeld({ entries: await this.withDeliveries(stream, raw), readAtServerMs });
         cursor = raw[raw.length - 1]![0];
       }
     }
@@ -295,28 +399,56 @@ class ConsumerWorker {
 
   /** XAUTOCLAIM: pending entries idle longer than --reclaim-idle, whoever holds them. */
   private async reclaim(): Promise<void> {
-    this.lastReclaimAt = this.now();
-    await this.flushAcks();
     for (const stream of this.streams) {
       let start = '0-0';
       do {
         if (this.o.signal.aborted) return;
-        const [next, raw] = (await this.o.client.xautoclaim(stream, this.group, this.totals.consumer, this.o.reclaimIdleMs, start, 'COUNT', this.o.batch)) as [string, RawEntries, string[]?];
+        const readAtServerMs = await this.serverTime();
+        const [nextStart, raw] = (await this.o.client.xautoclaim(stream, this.group, this.totals.consumer, this.o.reclaimIdleMs, start, 'COUNT', this.o.batch)) as [string, RawEntries, string[]?];
         // Entries trimmed while pending come back in the third element; Redis 7 already dropped them from the PEL.
         if (raw.length > 0) {
           this.totals.reclaimed += raw.length;
-          await this.process(await this.withDeliveries(stream, raw));
+          await this.processHeld({ entries: await this.withDeliveries(stream, raw), readAtServerMs });
         }
-        start = next;
+        start = nextStart;
       } while (start !== '0-0');
+    }
+    this.lastReclaimAt = this.now();
+  }
+
+  /**
+   * Processes a batch read outside the main loop (history, reclaims), holding it
+   * through refusals like the main loop does: a re-read would count a delivery.
+   */
+  private async processHeld(batch: Batch): Promise<void> {
+    for (;;) {
+      try {
+        await this.process(batch);
+        this.recovered();
+        return;
+      } catch (err) {
+        if (this.o.once || !isTransientRedisError(err) || this.o.signal.aborted) throw err;
+        await this.backOff(err);
+      }
     }
   }
 
-  private async readNew(): Promise<Delivered[]> {
-    if (this.streams.length === 0) return [];
-    const block = this.o.once ? [] : ['BLOCK', this.o.blockMs];
+  private async readSettled(): Promise<ReadOutcome> {
+    try {
+      return { ok: true, batch: await this.readNew() };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private async readNew(): Promise<Batch> {
+    const readAtServerMs = await this.serverTime();
+    if (this.streams.length === 0) return { entries: [], readAtServerMs };
+    let block = this.o.once ? [] : ['BLOCK', this.o.blockMs];
     let reply: [string, RawEntries][] | null = null;
-    if (this.cluster && this.streams.length > 1) {
+    if (this.cluster) {
+      // The fence counts from before the read: a long BLOCK would eat into it.
+      if (!this.o.once) block = ['BLOCK', Math.max(1, Math.min(this.o.blockMs, Math.floor(this.o.reclaimIdleMs / 4)))];
       // One XREADGROUP may only name keys of one slot: older streams first
       // without blocking, then today's (the last one) with BLOCK.
       for (let i = 0; i < this.streams.length && !reply; i++) {
@@ -328,12 +460,25 @@ class ConsumerWorker {
       const args = ['GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, ...block, 'STREAMS', ...this.streams, ...this.streams.map(() => '>')];
       reply = (await this.o.reader.call('XREADGROUP', ...args)) as [string, RawEntries][] | null;
     }
-    const out: Delivered[] = [];
+    const entries: Delivered[] = [];
     for (const [stream, raw] of reply ?? []) {
       const day = this.keys.parseStreamDay(stream) ?? '';
-      for (const [id, fields] of raw) out.push({ stream, day, id, fields, deliveries: 1 });
+      for (const [id, fields] of raw) entries.push({ stream, day, id, fields, deliveries: 1 });
+      if (raw.length > 0) this.noteRead(stream, raw[raw.length - 1]![0]);
     }
-    return out;
+    return { entries, readAtServerMs };
+  }
+
+  private noteRead(stream: string, id: string): void {
+    const seen = this.highWater.get(stream);
+    if (!seen || compareStreamIds(id, seen) > 0) this.highWater.set(stream, id);
+  }
+
+  /** The server's clock in ms, for the Cluster fence (not needed, so not asked, on a single Redis). */
+  private async serverTime(): Promise<number> {
+    if (!this.cluster) return 0;
+    const [s, us] = (await this.o.reader.call('TIME')) as [string, string];
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
   }
 
   /** Delivery counts of entries read from history or reclaimed (XPENDING over their range). */
@@ -341,19 +486,15 @@ class ConsumerWorker {
     const day = this.keys.parseStreamDay(stream) ?? '';
     const first = raw[0]![0];
     const last = raw[raw.length - 1]![0];
+    this.noteRead(stream, last);
     const pending = (await this.o.client.xpending(stream, this.group, first, last, raw.length, this.totals.consumer)) as [string, string, number, number][];
     const counts = new Map(pending.map(([id, , , n]) => [id, Number(n)]));
     return raw.map(([id, fields]) => ({ stream, day, id, fields, deliveries: counts.get(id) ?? 1 }));
   }
 
-  /** Applies, dead-letters and acks one batch. Throws (nothing acked) when applying fails. */
-  private async process(entries: Delivered[]): Promise<void> {
-    await this.execute(this.prepare(entries));
-  }
-
-  /** Validation and script arguments: CPU only, so it can run while the server applies the previous batch. */
-  private prepare(entries: Delivered[]): PreparedBatch {
-    const inputs: ApplyInput[] = [];
+  /** Entries delivered too often or invalid go to the dead letters; the rest are applied. */
+  private split(entries: Delivered[]): { apply: { d: Delivered; userId: string; eventType: ApplyInput['eventType']; ts: number }[]; dead: { d: Delivered; reason: string }[] } {
+    const apply: { d: Delivered; userId: string; eventType: ApplyInput['eventType']; ts: number }[] = [];
     const dead: { d: Delivered; reason: string }[] = [];
     for (const d of entries) {
       if (d.deliveries > this.o.maxDeliveries) {
@@ -365,125 +506,156 @@ class ConsumerWorker {
         dead.push({ d, reason: check.reason });
         continue;
       }
-      inputs.push({ userId: check.entry.userId, record: appliedRecord(d.day, d.id), eventType: check.entry.eventType, ts: check.entry.ts });
+      apply.push({ d, userId: check.entry.userId, eventType: check.entry.eventType, ts: check.entry.ts });
     }
-    return { entries, inputs, dead };
+    return { apply, dead };
   }
 
-  private async execute({ entries, inputs, dead }: PreparedBatch): Promise<void> {
-    const nowMs = this.now();
-    let statuses = '';
-    if (this.cluster) {
-      if (inputs.length > 0) statuses = await this.applyOnCluster(inputs, nowMs);
-      if (dead.length > 0) await this.deadLetter(dead);
-      const results = await this.send([...this.ackCommands(entries, dead.length), ...this.observeCommands()]);
-      this.observeWatermark(results, results.length - 2 * this.streams.length);
-    } else {
-      statuses = await this.applyOnSingle(inputs, dead, entries, nowMs);
-    }
+  /**
+   * Applies, dead-letters and acks one batch. Throws, with nothing lost, when
+   * Redis refuses it; what went through before is counted and taken out of the
+   * batch, so a retry sends only the rest.
+   */
+  private async process(batch: Batch): Promise<void> {
+    const statuses = this.cluster ? await this.processOnCluster(batch) : await this.processOnSingle(batch);
+    this.count(statuses);
+    if (statuses.includes('no-group')) throw new GroupLostError('NOGROUP');
+    const ackFailed = statuses.filter((s) => s === 'ack-failed').length;
+    if (ackFailed > 0) throw new Error(`XACK failed for ${ackFailed} entr${ackFailed === 1 ? 'y' : 'ies'}; they stay pending`);
+  }
+
+  private count(statuses: readonly ApplyStatus[]): void {
     for (const s of statuses) {
-      if (s === 'd') this.totals.duplicates++;
-      else this.totals.applied++;
-      if (s === 'r') this.totals.corruptReset++;
+      if (s === 'dead-lettered') this.totals.deadLettered++;
+      else if (s === 'applied' || s === 'reset' || s === 'done-elsewhere') {
+        this.totals.processed++;
+        if (s === 'done-elsewhere') this.totals.duplicates++;
+        else this.totals.applied++;
+        if (s === 'reset') this.totals.corruptReset++;
+      }
     }
-    this.totals.processed += inputs.length;
-    this.totals.deadLettered += dead.length;
     this.o.onBatch?.(this.totals);
   }
 
   /**
-   * One round trip on a single Redis: the previous batch's acks, this batch's
-   * script calls and dead letters, and what the next watermark needs. This
-   * batch's acks wait for the next round trip (or flushAcks): acking late is
-   * safe, since a redelivered entry is recognised by its state, and it saves a
-   * round trip per batch.
+   * A single Redis: the batch in script calls of APPLY_CHUNK entries, one
+   * pipeline, one round trip. Each call acks what it applies (ack mode).
    */
-  private async applyOnSingle(inputs: ApplyInput[], dead: { d: Delivered; reason: string }[], entries: Delivered[], nowMs: number): Promise<string> {
+  private async processOnSingle(batch: Batch): Promise<ApplyStatus[]> {
+    const { apply, dead } = this.split(batch.entries);
+    const streams = [...new Set(batch.entries.map((d) => d.stream))];
+    const streamIndex = new Map(streams.map((s, i) => [s, i]));
+    const nowMs = this.now();
     const pipeline = this.o.client.pipeline();
-    const acks = this.deferredAcks;
-    this.deferredAcks = [];
-    for (const [name, ...args] of acks) pipeline.call(String(name), ...args);
-    let scriptCalls = 0;
-    for (let i = 0; i < inputs.length; i += APPLY_CHUNK, scriptCalls++) {
-      queueApply(pipeline, inputs.slice(i, i + APPLY_CHUNK), { keys: this.keys, rules: this.rules, watermark: this.watermark, updateCounters: true, nowMs });
+    const chunks: { apply: typeof apply; dead: typeof dead }[] = [];
+    // The dead letters ride with the first call.
+    for (let i = 0; i < apply.length || chunks.length === 0; i += APPLY_CHUNK) chunks.push({ apply: apply.slice(i, i + APPLY_CHUNK), dead: i === 0 ? dead : [] });
+    for (const chunk of chunks) {
+      queueApply(
+        pipeline,
+        chunk.apply.map((a) => ({ userId: a.userId, token: a.d.id, stream: streamIndex.get(a.d.stream)!, eventType: a.eventType, ts: a.ts })),
+        {
+          keys: this.keys,
+          rules: this.rules,
+          group: this.group,
+          streams,
+          dead: chunk.dead.map(({ d, reason }) => ({ stream: streamIndex.get(d.stream)!, id: d.id, reason, fields: d.fields ?? [] })),
+          deadMaxLen: this.o.config.streams.maxLen,
+          updateCounters: true,
+          nowMs,
+        },
+      );
     }
-    for (const command of this.deadLetterCommands(dead)) pipeline.call(String(command[0]), ...command.slice(1));
-    for (const [name, ...args] of this.observeCommands()) pipeline.call(String(name), ...args);
     const results = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
-    // A failed ack leaves entries pending: they come back and are recognised. Say so, go on.
-    const ackError = results.slice(0, acks.length).find(([err]) => err)?.[0];
-    if (ackError) this.o.onWarn?.(`ack failed, the entries will be redelivered and skipped: ${ackError.message}`);
-    let statuses = '';
-    for (const [err, reply] of results.slice(acks.length, acks.length + scriptCalls)) {
-      if (err) throw err;
-      statuses += (reply as [string])[0];
+    // Calls are independent: a refused one changed nothing.
+    const statuses: ApplyStatus[] = [];
+    const left: Delivered[] = [];
+    let failure: Error | null = null;
+    for (const [k, chunk] of chunks.entries()) {
+      const [err, raw] = results[k] ?? [new Error('no reply from Redis')];
+      if (err) {
+        failure ??= err;
+        left.push(...chunk.apply.map((a) => a.d), ...chunk.dead.map((x) => x.d));
+      } else statuses.push(...parseApplyReply(raw).statuses);
     }
-    for (const [err] of results.slice(acks.length + scriptCalls, acks.length + scriptCalls + dead.length)) if (err) throw err;
-    this.observeWatermark(results, results.length - 2 * this.streams.length);
-    this.deferredAcks = this.ackCommands(entries, dead.length);
+    if (failure) {
+      this.count(statuses);
+      batch.entries = left;
+      throw failure;
+    }
     return statuses;
   }
 
-  /** Sends the acks still owed (before waiting for new entries, and before returning). */
-  private async flushAcks(): Promise<void> {
-    if (this.deferredAcks.length === 0) return;
-    const acks = this.deferredAcks;
-    this.deferredAcks = [];
-    const results = await this.send(acks);
-    const ackError = results.find(([err]) => err)?.[0];
-    if (ackError) this.o.onWarn?.(`ack failed, the entries will be redelivered and skipped: ${ackError.message}`);
-  }
-
-  /** One script call per user (a call may touch one slot only), counters written after. */
-  private async applyOnCluster(inputs: ApplyInput[], nowMs: number): Promise<string> {
+  /**
+   * A Cluster: one script call per user (a call may touch one slot), fenced by
+   * the batch's read time; counters from the returned deltas; dead letters and
+   * acks after, then the watermark for the next batch.
+   */
+  private async processOnCluster(batch: Batch): Promise<ApplyStatus[]> {
+    const { apply, dead } = this.split(batch.entries);
+    const nowMs = this.now();
+    const deadline = batch.readAtServerMs + this.o.reclaimIdleMs - Math.min(FENCE_MARGIN_MS, Math.floor(this.o.reclaimIdleMs / 4));
     const byUser = new Map<string, number[]>();
-    inputs.forEach((input, i) => {
-      const list = byUser.get(input.userId);
+    apply.forEach((a, i) => {
+      const list = byUser.get(a.userId);
       if (list) list.push(i);
-      else byUser.set(input.userId, [i]);
+      else byUser.set(a.userId, [i]);
     });
-    const statuses = new Array<string>(inputs.length);
+    const statuses = new Array<ApplyStatus>(apply.length);
     const deltas = new Map<string, number>();
-    await Promise.all(
+    let stale = false;
+    const settled = await Promise.allSettled(
       [...byUser.values()].map(async (indexes) => {
-        const reply = await callApply(
+        const reply: ApplyReply = await callApply(
           this.o.client,
-          indexes.map((i) => inputs[i]!),
-          { keys: this.keys, rules: this.rules, watermark: this.watermark, updateCounters: false, nowMs },
+          indexes.map((i) => ({ userId: apply[i]!.userId, token: appliedRecord(apply[i]!.d.day, apply[i]!.d.id), eventType: apply[i]!.eventType, ts: apply[i]!.ts })),
+          { keys: this.keys, rules: this.rules, watermark: this.watermark, deadline, updateCounters: false, nowMs },
         );
+        if (reply.stale) {
+          stale = true;
+          return;
+        }
         indexes.forEach((i, k) => (statuses[i] = reply.statuses[k]!));
         for (const [field, delta] of reply.deltas) deltas.set(field, (deltas.get(field) ?? 0) + delta);
       }),
     );
+    // The deltas of the calls that went through are written even when another failed.
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (deltas.size > 0) {
       const stats = this.keys.convStats();
-      await Promise.all([...[...deltas].map(([field, delta]) => this.o.client.hincrby(stats, field, delta)), this.o.client.hset(stats, 'updatedAt', nowMs)]);
+      await this.send([...[...deltas].map(([field, delta]) => ['hincrby', stats, field, delta]), ['hset', stats, 'updatedAt', nowMs]]);
     }
-    return statuses.join('');
+    if (failed) throw failed.reason as Error;
+    if (stale) {
+      // What was applied is recorded in the states and stays pending: whoever
+      // gets those entries next finds the records. Nothing is acked here.
+      throw new StaleBatchError(`a batch was held past --reclaim-idle (this consumer was paused or slow): dropped without acking, another consumer may have taken its entries; re-reading own pending entries`);
+    }
+    if (dead.length > 0) {
+      const maxLen = this.o.config.streams.maxLen;
+      const target = this.keys.deadLetters();
+      const written = await this.send(
+        dead.map(({ d, reason }) => ['xadd', target, 'MAXLEN', '~', maxLen, '*', ...(d.fields ?? []), 'reason', reason, 'sourceStream', d.stream, 'sourceId', d.id]),
+      );
+      for (const [err] of written) if (err) throw err;
+      await this.send([['hincrby', this.keys.convStats(), 'deadLettered', dead.length]]);
+    }
+    const acks = this.ackCommands(batch.entries);
+    const results = await this.send([...acks, ...this.observeCommands()]);
+    for (const [err] of results.slice(0, acks.length)) if (err) throw err;
+    this.observeWatermark(results, acks.length);
+    return [...statuses, ...dead.map((): ApplyStatus => 'dead-lettered')];
   }
 
-  private deadLetterCommands(dead: { d: Delivered; reason: string }[]): (string | number)[][] {
-    const target = this.keys.deadLetters();
-    const maxLen = this.o.config.streams.maxLen;
-    return dead.map(({ d, reason }) => ['xadd', target, 'MAXLEN', '~', maxLen, '*', ...(d.fields ?? []), 'reason', reason, 'sourceStream', d.stream, 'sourceId', d.id]);
-  }
-
-  private async deadLetter(dead: { d: Delivered; reason: string }[]): Promise<void> {
-    const results = await this.send(this.deadLetterCommands(dead));
-    for (const [err] of results) if (err) throw err;
-  }
-
-  /** XACK per stream for a batch, and the dead-letter counter. */
-  private ackCommands(entries: Delivered[], deadCount: number): (string | number)[][] {
+  /** XACK per stream for a batch (Cluster; on a single Redis the script acks). */
+  private ackCommands(entries: Delivered[]): (string | number)[][] {
     const idsByStream = new Map<string, string[]>();
     for (const d of entries) {
       const ids = idsByStream.get(d.stream);
       if (ids) ids.push(d.id);
       else idsByStream.set(d.stream, [d.id]);
     }
-    const commands: (string | number)[][] = [...idsByStream].map(([stream, ids]) => ['xack', stream, this.group, ...ids]);
-    if (deadCount > 0) commands.push(['hincrby', this.keys.convStats(), 'deadLettered', deadCount]);
-    return commands;
+    return [...idsByStream].map(([stream, ids]) => ['xack', stream, this.group, ...ids]);
   }
 
   /** XPENDING summary and XINFO GROUPS of each stream: what the watermark is computed from. */
@@ -514,9 +686,8 @@ class ConsumerWorker {
     if (w) this.watermark = w;
   }
 
-  /** A pipeline on a single Redis; on a Cluster (keys in several slots) commands sent side by side. */
+  /** On a Cluster (keys in several slots) commands sent side by side, as [err, value] pairs. */
   private async send(commands: (string | number)[][]): Promise<[Error | null, unknown][]> {
-    if (!this.cluster) return ((await this.o.client.pipeline(commands).exec()) ?? []);
     return Promise.all(
       commands.map(([name, ...args]) =>
         this.o.client.call(String(name), ...args).then(
@@ -528,14 +699,6 @@ class ConsumerWorker {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,35 +1,65 @@
 -- apply-events.lua: applies engagement entries to conversion states in one
--- atomic step on the server (no GET-then-SET race), skips entries a state has
--- already applied (exactly-once effect, see docs/consume.md), and on a single
--- Redis updates the counters hash in the same step. The rules are those of
--- ../rules.ts (applyRules); keep both in agreement.
+-- atomic step on the server (no GET-then-SET race) and writes each touched
+-- state once per call. How an entry is de-duplicated depends on where the call
+-- runs (docs/consume.md, "Exactly-once effect"):
 --
--- KEYS[1]          conv:stats counters hash when ARGV[10] == '1'; otherwise
---                  untouched, and the caller passes a state key instead (on
---                  Redis Cluster the hash lives in another slot than the states)
--- KEYS[1+i]        conv:state:<userId> of entry i, i = 1..n (a key may repeat)
--- ARGV[1..4]       weight of hover, scroll, cta_click, form_submit, in millionths
--- ARGV[5]          pricingAt, in millionths
--- ARGV[6]          videoBelow, in millionths
--- ARGV[7]          idleMs
--- ARGV[8]          state TTL in seconds
--- ARGV[9]          watermark "<ms>-<seq>": applied records with a smaller ID can
---                  never be delivered again and are forgotten
--- ARGV[10]         '1': update KEYS[1] here; '0': only return the deltas
--- ARGV[11]         '1': return the new state of each entry
--- ARGV[12]         now in ms (the counters' updatedAt)
--- ARGV[13]         most applied records kept per state (a safety cap)
--- ARGV[14+3(i-1)]  applied record "<day>/<id>" of entry i, or '' to apply
---                  without de-duplication (the library's direct call)
--- ARGV[15+3(i-1)]  eventType of entry i
--- ARGV[16+3(i-1)]  ts of entry i (client ms, the clock of the rules)
+-- - ack mode (a single Redis): the entry is acked here, with XACK, and applied
+--   only when XACK returns 1, that is, when this delivery was still pending and
+--   no other consumer had completed it. Apply and ack are one atomic step.
+-- - record mode (Redis Cluster, where the stream lives in another slot): the
+--   state keeps "<day>/<id>" records of the entries applied to it and skips an
+--   entry whose record is there; records below the watermark are forgotten. A
+--   deadline (server ms) fences off a consumer that was paused: past it the
+--   call writes nothing and returns 'S'.
+-- - direct (the library's evaluateConversionPath): no de-duplication.
 --
--- Returns { statuses, deltas, state_1..state_n }: statuses has one character
--- per entry ('a' applied, 'd' already applied so skipped, 'r' applied over a
--- corrupt value that was reset); deltas is a flat list field, delta of the
--- counters change; the states (JSON) only when ARGV[11] == '1'.
+-- The rules are those of ../rules.ts (applyRules); keep both in agreement.
 --
--- Every write happens after the loop: a script error part-way writes nothing.
+-- KEYS[1]            conv:stats counters hash when ARGV[9] == '1'; otherwise
+--                    untouched (on a Cluster the caller passes a state key here)
+-- KEYS[2]            the dead-letter stream when ARGV[19] > 0 (else untouched,
+--                    and a Cluster caller passes a state key)
+-- KEYS[2+s]          day stream s, s = 1..ARGV[14] (ack mode only)
+-- KEYS[2+S+k]        conv:state key k, k = 1.. (each key once)
+-- ARGV[1..4]         weight of hover, scroll, cta_click, form_submit, in millionths
+-- ARGV[5]            pricingAt, in millionths
+-- ARGV[6]            videoBelow, in millionths
+-- ARGV[7]            idleMs
+-- ARGV[8]            state TTL in seconds
+-- ARGV[9]            '1': update KEYS[1] here; '0': only return the deltas
+-- ARGV[10]           '1': return the new state of each entry
+-- ARGV[11]           now in ms (the counters' updatedAt)
+-- ARGV[12]           most applied records kept per state (record mode's safety cap)
+-- ARGV[13]           the consumer group (ack mode)
+-- ARGV[14]           S, the number of day streams in KEYS
+-- ARGV[15]           n, the number of entries to apply
+-- ARGV[16]           deadline in server ms, or '' for none (record mode)
+-- ARGV[17]           watermark "<ms>-<seq>": records below it are forgotten
+-- ARGV[18]           MAXLEN ~ of the dead-letter stream
+-- ARGV[19]           m, the number of dead entries
+-- ARGV[20+5(i-1)..]  entry i: stream index s (0: not acked here), entry id (s > 0)
+--                    or record "<day>/<id>" (s = 0; '' for none), state key
+--                    index k, eventType, ts (client ms, the clock of the rules)
+-- then, per dead entry: stream index s, entry id, reason, field count f, f fields
+--
+-- Returns { statuses, deltas, state_1..state_n }, statuses one character per
+-- entry then per dead entry: 'a' applied, 'r' applied over a corrupt value that
+-- was reset, 'd' skipped (already acked or recorded: done elsewhere), 'x'
+-- dead-lettered, 'g' not applied because the group or stream is gone (NOGROUP),
+-- 'e' not applied because XACK failed otherwise (the entry stays pending);
+-- deltas a flat list field, delta of the counters change; the states (JSON)
+-- only when ARGV[10] == '1'. { 'S' } alone: past the deadline, nothing written.
+--
+-- An error before the first write (OOM, READONLY...) is raised: nothing was
+-- written. After the first write nothing raises: every entry acked is applied.
+
+if ARGV[16] ~= '' then
+  -- TIME makes the script non-deterministic: Redis < 7 needs effects replication.
+  if redis.replicate_commands then redis.replicate_commands() end
+  local t = redis.call('TIME')
+  local nowServer = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if nowServer > tonumber(ARGV[16]) then return { 'S' } end
+end
 
 local UNITS = 1000000
 local weights = {
@@ -41,15 +71,20 @@ local videoBelow = tonumber(ARGV[6])
 local idleMs = tonumber(ARGV[7])
 -- Passed to SET as given: converting a Lua number back to a string costs more than the SET.
 local ttl = ARGV[8]
-local wmMs, wmSeq = string.match(ARGV[9], '^(%d+)-(%d+)$')
+local updateCounters = ARGV[9] == '1'
+local returnStates = ARGV[10] == '1'
+local nowMs = ARGV[11]
+local maxApplied = tonumber(ARGV[12])
+local group = ARGV[13]
+local S = tonumber(ARGV[14])
+local n = tonumber(ARGV[15])
+local wmMs, wmSeq = string.match(ARGV[17], '^(%d+)-(%d+)$')
 wmMs = tonumber(wmMs) or 0
 wmSeq = tonumber(wmSeq) or 0
-local updateCounters = ARGV[10] == '1'
-local returnStates = ARGV[11] == '1'
-local nowMs = ARGV[12]
-local maxApplied = tonumber(ARGV[13])
-local FIRST = 14
-local n = #KEYS - 1
+local deadMaxLen = ARGV[18]
+local m = tonumber(ARGV[19])
+local FIRST = 20
+local KEY0 = 2 + S
 
 local function bucket(units)
   local b = math.floor(units / UNITS * 10)
@@ -122,49 +157,74 @@ local function contains(list, value)
   return false
 end
 
+local statuses = {}
+
+if S > 0 then
+  -- The gate: XACK is a write Redis admits under OOM, and once a script has
+  -- written Redis admits the rest. HSET is refused under OOM (and READONLY on
+  -- a replica), here, before anything is written: the whole call is refused.
+  redis.call('HSET', KEYS[1], 'updatedAt', nowMs)
+end
+
+-- XACK of one entry: 1 when this delivery was pending (apply it), 0 when it was
+-- done elsewhere; 'g' (NOGROUP: group or stream gone) or 'e' (another error:
+-- the entry stays pending) otherwise. Never raises: the gate has written.
+local function ack(s, id)
+  local r = redis.pcall('XACK', KEYS[2 + s], group, id)
+  if type(r) == 'table' and r.err then
+    if string.sub(r.err, 1, 7) == 'NOGROUP' then return 'g' end
+    return 'e'
+  end
+  return r
+end
+
 local cache = {}
 local order = {}
-local statuses = {}
 local states = {}
 local appliedCount = 0
 
 for i = 1, n do
-  local key = KEYS[i + 1]
-  local base = FIRST + 3 * (i - 1)
-  local record = ARGV[base]
-  local eventType = ARGV[base + 1]
-  local ts = tonumber(ARGV[base + 2])
+  local base = FIRST + 5 * (i - 1)
+  local s = tonumber(ARGV[base])
+  local token = ARGV[base + 1]
+  local key = KEYS[KEY0 + tonumber(ARGV[base + 2])]
+  local eventType = ARGV[base + 3]
+  local ts = tonumber(ARGV[base + 4])
   local c = cache[key]
   if not c then
-    local s, corrupt = load(key)
-    c = { s = s, corrupt = corrupt }
-    if s then
-      c.v0 = s.variant
-      c.b0 = bucket(to_units(s.confidence))
+    local st, corrupt = load(key)
+    c = { s = st, corrupt = corrupt }
+    if st then
+      c.v0 = st.variant
+      c.b0 = bucket(to_units(st.confidence))
     end
     cache[key] = c
     order[#order + 1] = key
   end
-  local s = c.s
-  if record ~= '' and s and contains(s.applied, record) then
-    statuses[i] = 'd'
-  else
-    local prevUnits = s and to_units(s.confidence) or 0
+  local st = c.s
+  local verdict = 1
+  if s > 0 then
+    verdict = ack(s, token)
+  elseif token ~= '' and st and contains(st.applied, token) then
+    verdict = 0
+  end
+  if verdict == 1 then
+    local prevUnits = st and to_units(st.confidence) or 0
     local units = math.min(UNITS, prevUnits + (weights[eventType] or 0))
-    local variant = s and s.variant or 'default'
+    local variant = st and st.variant or 'default'
     if units >= pricingAt then
       variant = 'pricing'
-    elseif s and prevUnits < videoBelow and (ts - s.lastUpdated) > idleMs then
+    elseif st and prevUnits < videoBelow and (ts - st.lastUpdated) > idleMs then
       -- idle measured against the PREVIOUS update (the seed's bug fixed), and
       -- the confidence before this event (see applyRules in ../rules.ts)
       variant = 'video'
     end
-    local ns = s or { applied = {}, events = 0 }
+    local ns = st or { applied = {}, events = 0 }
     ns.variant = variant
     ns.confidence = units / UNITS
-    ns.lastUpdated = s and math.max(s.lastUpdated, ts) or ts
+    ns.lastUpdated = st and math.max(st.lastUpdated, ts) or ts
     ns.events = ns.events + 1
-    if record ~= '' then ns.applied[#ns.applied + 1] = record end
+    if s == 0 and token ~= '' then ns.applied[#ns.applied + 1] = token end
     c.s = ns
     c.dirty = true
     appliedCount = appliedCount + 1
@@ -174,16 +234,54 @@ for i = 1, n do
     else
       statuses[i] = 'a'
     end
+  elseif verdict == 0 then
+    statuses[i] = 'd'
+  else
+    statuses[i] = verdict
   end
   if returnStates then states[i] = c.s and encode(c.s) or '' end
+end
+
+-- Dead letters: acked and copied to the dead-letter stream in the same step.
+local deadCount = 0
+local p = FIRST + 5 * n
+for j = 1, m do
+  local s = tonumber(ARGV[p])
+  local id = ARGV[p + 1]
+  local reason = ARGV[p + 2]
+  local f = tonumber(ARGV[p + 3])
+  local verdict = ack(s, id)
+  if verdict == 1 then
+    local entry = { 'XADD', KEYS[2], 'MAXLEN', '~', deadMaxLen, '*' }
+    for k = p + 4, p + 3 + f do entry[#entry + 1] = ARGV[k] end
+    entry[#entry + 1] = 'reason'
+    entry[#entry + 1] = reason
+    entry[#entry + 1] = 'sourceStream'
+    entry[#entry + 1] = KEYS[2 + s]
+    entry[#entry + 1] = 'sourceId'
+    entry[#entry + 1] = id
+    redis.pcall(unpack(entry))
+    deadCount = deadCount + 1
+    statuses[n + j] = 'x'
+  elseif verdict == 0 then
+    statuses[n + j] = 'd'
+  else
+    statuses[n + j] = verdict
+  end
+  p = p + 4 + f
 end
 
 local users = 0
 local variantDelta = { default = 0, pricing = 0, video = 0 }
 local histDelta = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+-- In ack mode the state keeps no records: an older version's list is dropped.
+local keepRecords = S == 0
 for _, key in ipairs(order) do
   local c = cache[key]
   if c.dirty then
+    if not keepRecords then c.s.applied = {} end
+    -- In ack mode the gate has written, so Redis admits this SET; in record
+    -- mode the first SET is the first write and raises under OOM (nothing written).
     redis.call('SET', key, encode(c.s), 'EX', ttl)
     if c.v0 then
       variantDelta[c.v0] = variantDelta[c.v0] - 1
@@ -203,7 +301,7 @@ local function emit(field, d)
   if d ~= 0 then
     flat[#flat + 1] = field
     flat[#flat + 1] = d
-    if updateCounters then redis.call('HINCRBY', KEYS[1], field, tostring(d)) end
+    if updateCounters then redis.pcall('HINCRBY', KEYS[1], field, tostring(d)) end
   end
 end
 emit('events', appliedCount)
@@ -212,7 +310,8 @@ emit('variant:default', variantDelta.default)
 emit('variant:pricing', variantDelta.pricing)
 emit('variant:video', variantDelta.video)
 for b = 1, 10 do emit('hist:' .. (b - 1), histDelta[b]) end
-if updateCounters and appliedCount > 0 then redis.call('HSET', KEYS[1], 'updatedAt', nowMs) end
+emit('deadLettered', deadCount)
+if updateCounters and S == 0 and appliedCount > 0 then redis.pcall('HSET', KEYS[1], 'updatedAt', nowMs) end
 
 local reply = { table.concat(statuses), flat }
 if returnStates then
