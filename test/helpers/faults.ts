@@ -1,7 +1,7 @@
 // Faults for the fault suite (test/faults/): a redis-server of the test's own
 // that can be restarted without persistence on the same port, frozen (SIGSTOP)
 // and thawed; and the pipeline oracle every fault test ends with.
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { expect } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { findXinfoGroup } from '../../src/adapters/redis-replies.js';
@@ -53,7 +53,7 @@ export async function startFaultServer(args: string[] = []): Promise<FaultServer
  * count each event once, nothing is pending or undelivered, and the dead
  * letters hold exactly `deadLetters` entries. `context` (a seed) goes in every message.
  */
-export async function expectPipelineExact(raw: Redis, options: { prefix: string; stream: string; events: readonly EngagementEvent[]; deadLetters?: number; group?: string; context?: string }): Promise<void> {
+export async function expectPipelineExact(raw: Redis | Cluster, options: { prefix: string; stream: string; events: readonly EngagementEvent[]; deadLetters?: number; group?: string; context?: string }): Promise<void> {
   const keys = createKeys(options.prefix);
   const group = options.group ?? 'conversion';
   const context = options.context ?? '';
@@ -70,7 +70,8 @@ export async function expectPipelineExact(raw: Redis, options: { prefix: string;
   const mismatches: string[] = [];
   for (let i = 0; i < users.length; i += 1000) {
     const chunk = users.slice(i, i + 1000);
-    const values = await raw.mget(chunk.map((u) => keys.convState(u)));
+    // One GET each: on a Cluster the keys live in different slots (no MGET across them).
+    const values = await Promise.all(chunk.map((u) => raw.get(keys.convState(u))));
     chunk.forEach((u, k) => {
       const got = values[k] ? (JSON.parse(values[k]) as Record<string, unknown>) : null;
       const want = reference.get(u)!;
@@ -86,4 +87,29 @@ export async function expectPipelineExact(raw: Redis, options: { prefix: string;
   expect(Number(stats.events ?? 0), `counter events ${context}`).toBe(options.events.length);
   expect(Number(stats.users ?? 0), `counter users ${context}`).toBe(reference.size);
   expect({ default: Number(stats['variant:default'] ?? 0), pricing: Number(stats['variant:pricing'] ?? 0), video: Number(stats['variant:video'] ?? 0) }, `counter variants ${context}`).toEqual(byVariant);
+}
+
+export interface LocalCluster {
+  nodes: RedisServerHandle[];
+  /** A seed URL (the first node). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A local Redis Cluster: `masters` masters with `replicasPerMaster` replicas each, all slots covered, state ok. */
+export async function startCluster(masters = 3, replicasPerMaster = 0, extraArgs: string[] = []): Promise<LocalCluster> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const run = promisify(execFile);
+  const count = masters * (1 + replicasPerMaster);
+  const nodes = await Promise.all(
+    Array.from({ length: count }, () => startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', ...extraArgs] })),
+  );
+  await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
+  for (let i = 0; i < 200; i++) {
+    const states = await Promise.all(nodes.map((n) => run('redis-cli', ['-p', String(n.port), 'CLUSTER', 'INFO']).then((r) => r.stdout)));
+    if (states.every((s) => s.includes('cluster_state:ok'))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { nodes, url: nodes[0]!.url, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
 }
