@@ -80,6 +80,8 @@ export function renderTotals(t: ConsumeTotals, nowMs: number): string {
     `reclaimed ${t.reclaimed}`,
   ];
   if (t.removedConsumers > 0) parts.push(`removed ${t.removedConsumers} idle consumer(s)`);
+  if (t.groupsRecreated > 0) parts.push(`re-created the group ${t.groupsRecreated} time(s)`);
+  if (t.refusals > 0) parts.push(`rode out ${t.refusals} window(s) of Redis refusing the work`);
   if (t.corruptReset > 0) parts.push(`reset ${t.corruptReset} corrupt state(s)`);
   return `${parts.join(', ')} in ${formatDuration(elapsedMs)} (${rate}/s)`;
 }
