@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { maskUrl, readSecret } from '../config/load.js';
+import { readSecret } from '../config/load.js';
+import { maskUrl } from '../util/mask.js';
 import { configSchema, type LaunchConfig } from '../config/schema.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
 

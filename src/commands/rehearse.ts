@@ -73,7 +73,7 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
       const verdict = outcome.interrupted ? 'rehearsal interrupted' : outcome.ok ? out.paint('green', 'rehearsal passed') : out.paint('red', 'rehearsal failed');
       out.result(`\n${verdict} in ${formatDuration(elapsedMs)}`);
       out.result(`cleaned up: ${cleanup.cleaned.join(', ')}`);
-      if (configPath) out.result(`kept: ${configPath}`);
+      if (configPath) out.result(`kept: ${configPath}${env.configOmitsRedisUrl ? ' (without the Redis URL, which holds a password: give it with REDIS_URL or --redis)' : ''}`);
       for (const f of cleanup.failed) out.warn(`cleanup: ${f}`);
     }
     return outcome.ok ? 0 : 1;

@@ -42,6 +42,11 @@ export const redisSchema = z
       .prefault({})
       .describe('TLS options for rediss:// URLs.'),
     connectTimeoutMs: positiveInt().default(3000).describe('How long a one-shot command waits for Redis before it fails (exit 3).'),
+    commandTimeoutMs: positiveInt()
+      .default(5000)
+      .describe(
+        'Deadline of every Redis command: a Redis that stops answering (frozen, black-holed, a stale address after failover) fails a one-shot command with exit 3 after this long; watch and warm --repeat-after reconnect. Blocking reads (XREADGROUP BLOCK) get their block time plus this.',
+      ),
   })
   .describe('Where Redis is.');
 
