@@ -83,17 +83,21 @@ const REFUSALS: Record<string, (message: string, target: RedisTarget) => { reaso
   }),
   NOPERM: (message, target) => {
     const command = /'([^']+)' command/.exec(message)?.[1];
-    const user = aclUser(target.url);
+    const user = aclUser(target.url) ?? 'default';
     if (command) {
+      return { reason: `the ACL user ${user} may not run ${command.toUpperCase()}`, hint: `grant it on the server: ACL SETUSER ${user} +${command.toLowerCase()}` };
+    }
+    // Inside a Lua script Redis 7.0 does not name the command; its ACL LOG does.
+    if (/can't run this command/i.test(message)) {
       return {
-        reason: `the ACL user ${user ?? '(default)'} may not run ${command.toUpperCase()}`,
-        hint: `grant it on the server: ACL SETUSER ${user ?? 'default'} +${command.toLowerCase()}`,
+        reason: `the ACL user ${user} may not run a command launchctl's Lua script needs`,
+        hint: `ACL LOG on the server names it; grant it with ACL SETUSER ${user} +<command> (launchctl needs +@read +@write +@stream +@scripting)`,
       };
     }
-    const what = /permissions to access (?:a|the) '?([a-z]+)'?/i.exec(message)?.[1] ?? 'key';
+    const what = /channel/i.test(message) ? 'channel' : 'key';
     return {
-      reason: `the ACL user ${user ?? '(default)'} may not access a ${what} this command needs`,
-      hint: `grant the key pattern of redis.keyPrefix on the server: ACL SETUSER ${user ?? 'default'} ~<prefix>*${what === 'channel' ? ' &*' : ''}`,
+      reason: `the ACL user ${user} may not access a ${what} this command needs`,
+      hint: `grant the key pattern of redis.keyPrefix on the server: ACL SETUSER ${user} ~<prefix>*${what === 'channel' ? ' &*' : ''}`,
     };
   },
   MISCONF: () => ({
@@ -107,6 +111,14 @@ const REFUSALS: Record<string, (message: string, target: RedisTarget) => { reaso
   BUSY: () => ({ reason: 'it is busy running a script', hint: 'wait for the script to finish, or SCRIPT KILL it' }),
   NOREPLICAS: () => ({ reason: 'not enough replicas are in sync (min-replicas-to-write)', hint: "check the replicas' links to the primary" }),
 };
+
+/** The refusal a reply error stands for; an ACL refusal inside a script arrives as "ERR The user executing the script can't…". */
+function refusalCode(err: unknown): string | undefined {
+  const code = replyErrorCode(err);
+  if (code && code in REFUSALS) return code;
+  if (code === 'ERR' && /user executing the script can't/i.test((err as Error).message)) return 'NOPERM';
+  return undefined;
+}
 
 /** The plain ACL user name of a URL, if one was given (the password never). */
 function aclUser(url: string | undefined): string | undefined {
@@ -132,12 +144,9 @@ function findInChain(err: unknown, test: (e: unknown) => boolean): unknown {
  */
 export function redisFailure(err: unknown, target: RedisTarget = {}): UnreachableError | undefined {
   const where = target.url ? ` at ${maskUrl(target.url)}` : '';
-  const refused = findInChain(err, (e) => {
-    const code = replyErrorCode(e);
-    return code !== undefined && code in REFUSALS;
-  });
+  const refused = findInChain(err, (e) => refusalCode(e) !== undefined);
   if (refused) {
-    const code = replyErrorCode(refused)!;
+    const code = refusalCode(refused)!;
     const text = (refused as Error).message.split('\n')[0]!.slice(0, 200);
     const { reason, hint } = REFUSALS[code]!(text, target);
     return new UnreachableError(`Redis${where} refused the command (${code}): ${reason}`, code, { cause: err, details: [`Redis said: ${text}`, hint] });

@@ -1,0 +1,85 @@
+// A Redis that stops answering (a frozen server, a black-holed network, a stale
+// address after failover) fails every one-shot verb within connect + command
+// timeout, exit 3, naming the masked URL and the silence: never the ~15 minutes
+// the kernel takes to give up on TCP.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+
+const PASSWORD = 'S1lent/Pa:ss+w0rd=?#';
+const EVENTS = `${JSON.stringify({ userId: '6f1c2f9e-2b1a-4c1e-9d1a-000000000001', eventType: 'cta_click', payload: { path: '/pricing' }, timestamp: Date.now() })}\n`;
+
+function assertSilenceReported(r: CliResult, port: number) {
+  const all = r.stdout + r.stderr;
+  expect(r.code, all).toBe(3);
+  expect(r.durationMs, all).toBeLessThan(15_000);
+  expect(all).toContain(`redis://:****@127.0.0.1:${port}`);
+  expect(all).toMatch(/no answer in 1 s/);
+  for (const form of [PASSWORD, encodeURIComponent(PASSWORD)]) expect(all).not.toContain(form);
+  expect(all).not.toMatch(/internal error|\n\s+at /);
+}
+
+describe('a silent Redis', () => {
+  let server: RedisServerHandle;
+  let dir: string;
+  let url: string;
+  let stopped = false;
+
+  beforeAll(async () => {
+    server = await startRedisServer({ args: ['--requirepass', PASSWORD] });
+    url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`;
+    dir = await mkdtemp(join(tmpdir(), 'launchctl-silent-'));
+    await writeFile(
+      join(dir, 'launch.config.json'),
+      JSON.stringify({
+        redis: { connectTimeoutMs: 1000, commandTimeoutMs: 1000, keyPrefix: 'silent:' },
+        site: { origin: 'http://127.0.0.1:9' },
+        warm: { paths: [{ path: '/', ttl: 60 }] },
+        productHunt: { post: 'silent', apiUrl: 'http://127.0.0.1:9/v2/api/graphql' },
+      }),
+    );
+    await writeFile(join(dir, 'events.ndjson'), EVENTS);
+  });
+
+  afterAll(async () => {
+    if (stopped) server.process.kill('SIGCONT');
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const run = (args: string[]) => runCli(args, { cwd: dir, env: { REDIS_URL: url, PH_TOKEN: 'tok-silent-test' }, timeoutMs: 30_000 });
+
+  it('stopped before the verb connects: every one-shot verb exits 3 within connect + command timeout', async () => {
+    server.process.kill('SIGSTOP');
+    stopped = true;
+    try {
+      const verbs = [['ingest', 'events.ndjson'], ['state', '--summary'], ['trim'], ['warm'], ['ph'], ['consume', '--once'], ['--json', 'state', '--summary']];
+      const results = await Promise.all(verbs.map((v) => run(v)));
+      results.forEach((r) => assertSilenceReported(r, server.port));
+      expect(JSON.parse(results.at(-1)!.stdout).error).toMatchObject({ type: 'UnreachableError', exitCode: 3 });
+    } finally {
+      server.process.kill('SIGCONT');
+      stopped = false;
+    }
+  });
+
+  it('silent after connecting (CLIENT PAUSE WRITE): a verb mid-command exits 3 naming the silence', async () => {
+    const admin = new Redis(url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '20000', 'WRITE');
+      const [ingest, consume] = await Promise.all([run(['ingest', 'events.ndjson']), run(['consume', '--once'])]);
+      for (const r of [ingest, consume]) {
+        assertSilenceReported(r, server.port);
+        // The connection and its PING went through; the write got no answer.
+        expect(r.stderr).toContain(`Redis at redis://:****@127.0.0.1:${server.port} gave no answer in 1 s`);
+      }
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE');
+      admin.disconnect();
+    }
+  });
+});
