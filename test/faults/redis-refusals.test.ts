@@ -66,7 +66,7 @@ describe('Redis refusals', () => {
     expect(r.stderr).toContain('redis.headroom');
     const j = await run(full.url, ['--json', 'consume', '--once']);
     expect(j.code).toBe(3);
-    expect(JSON.parse(j.stdout).error).toMatchObject({ type: 'UnreachableError', exitCode: 3, message: expect.stringContaining('(OOM)') as unknown });
+    expect((JSON.parse(j.stdout) as { error: unknown }).error).toMatchObject({ type: 'UnreachableError', exitCode: 3, message: expect.stringContaining('(OOM)') as unknown });
   });
 
   it('READONLY: ingest against a replica is exit 3 saying it is a replica and to use the primary', async () => {

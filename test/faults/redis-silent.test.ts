@@ -60,7 +60,7 @@ describe('a silent Redis', () => {
       const verbs = [['ingest', 'events.ndjson'], ['state', '--summary'], ['trim'], ['warm'], ['ph'], ['consume', '--once'], ['--json', 'state', '--summary']];
       const results = await Promise.all(verbs.map((v) => run(v)));
       results.forEach((r) => assertSilenceReported(r, server.port));
-      expect(JSON.parse(results.at(-1)!.stdout).error).toMatchObject({ type: 'UnreachableError', exitCode: 3 });
+      expect((JSON.parse(results.at(-1)!.stdout) as { error: unknown }).error).toMatchObject({ type: 'UnreachableError', exitCode: 3 });
     } finally {
       server.process.kill('SIGCONT');
       stopped = false;
