@@ -5,8 +5,6 @@ import { basename } from 'node:path';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { redisFailure } from './adapters/redis-errors.js';
-import { missingConfigDetails } from './config/newcomer.js';
 import { ConfigError, EXIT_INTERRUPTED, EXIT_USAGE, InternalError, isLaunchctlError } from './errors.js';
 import type { TerminalStream } from './output/terminal.js';
 
@@ -76,9 +74,15 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
   } catch (err) {
     // Redis refusing, falling silent or going away mid-command is the dependency's
     // failure (exit 3) with the reason and a hint, whichever verb it hit.
-    let error = isLaunchctlError(err) ? err : (redisFailure(err, { url: targets.redisUrl, commandTimeoutMs: targets.redisCommandTimeoutMs }) ?? err);
+    // (Loaded here, on the error path only: every start, --help included, stays light.)
+    let error = err;
+    if (!isLaunchctlError(err)) {
+      const { redisFailure } = await import('./adapters/redis-errors.js');
+      error = redisFailure(err, { url: targets.redisUrl, commandTimeoutMs: targets.redisCommandTimeoutMs }) ?? err;
+    }
     // Without a config file every field is a default: what is missing is the file, so say that first.
     if (error instanceof ConfigError && targets.configLookedFor && error.code !== 'REDIS_URL') {
+      const { missingConfigDetails } = await import('./config/newcomer.js');
       const { message, hint } = missingConfigDetails(targets.configLookedFor, io.cwd, io.env);
       error = new ConfigError(message, [hint, error.message, ...error.details], { cause: error, code: error.code });
     }
