@@ -13,7 +13,7 @@ export interface RedisAddress {
   tls: boolean;
 }
 
-const ENCODE_HINT = 'percent-encode the characters / ? # @ : % and spaces in the user name and password (encodeURIComponent), e.g. redis://default:Ab3%2FxYz9%2B@host:6379';
+const ENCODE_HINT = 'percent-encode the characters / ? # @ : % and spaces in the user name and password (encodeURIComponent), e.g. redis://default:pa%2Fss%2Bw%3Drd@host:6379';
 
 /**
  * Parses `url` strictly. `source` says where it came from ("REDIS_URL",
@@ -28,12 +28,12 @@ export function parseRedisUrl(url: string, source = 'redis.url'): RedisAddress {
   try {
     u = new URL(url);
   } catch {
-    return fail('not a valid URL');
+    return fail(url.includes('@') ? 'not a valid URL (does the user name or password hold a / ? # @ or % that is not percent-encoded?)' : 'not a valid URL');
   }
   // An "@" the parser did not take as the end of the credentials (a password
   // holding "/", "?" or "#") would send the rest of the password as a path.
   const afterHost = `${u.pathname}${u.search}${u.hash}`;
-  if (url.includes('@') && (afterHost.includes('@') || !(u.username || u.password))) fail('the user name or password holds a character that ends it early');
+  if (url.includes('@') && (afterHost.includes('@') || !(u.username || u.password))) fail('the user name or password holds a / ? # or @ that is not percent-encoded');
   if (u.search || u.hash) fail('a Redis URL takes no ?query or #fragment');
   if (!u.hostname) fail('no host');
   const dbText = u.pathname.replace(/^\//, '');
