@@ -30,7 +30,7 @@ export const redisSchema = z
       .string()
       .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
       .default('redis://127.0.0.1:6379')
-      .describe('Redis URL (redis:// or rediss:// for TLS). Keep passwords out of the file: set the variable named by urlEnv instead. REDIS_URL and --redis override it.'),
+      .describe('Redis URL (redis:// or rediss:// for TLS). Keep passwords out of the file: set the variable named by urlEnv instead. REDIS_URL and --redis override it. Percent-encode / ? # @ : % in the user name and password; a URL that cannot be read is a config error naming where it came from.'),
     urlEnv: envName.default('REDIS_URL').describe('Environment variable that holds the Redis URL, overriding `url`.'),
     keyPrefix: z.string().default('').describe('Prefix put before every key launchctl reads or writes (e.g. "acme:").'),
     cluster: z.boolean().default(false).describe('Connect to a Redis Cluster; `url` is one seed node.'),
