@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 
 const PASSWORD = 'S1lent/Pa:ss+w0rd=?#';
 const EVENTS = `${JSON.stringify({ userId: '6f1c2f9e-2b1a-4c1e-9d1a-000000000001', eventType: 'cta_click', payload: { path: '/pricing' }, timestamp: Date.now() })}\n`;
@@ -64,6 +64,31 @@ describe('a silent Redis', () => {
     } finally {
       server.process.kill('SIGCONT');
       stopped = false;
+    }
+  });
+
+  it('watch (long-running) treats a frozen Redis as a lost connection: "reconnecting", then recovers by itself', { timeout: 60_000 }, async () => {
+    const cli = startCli(['watch', '--json', '--interval', '500ms', '-c', join(dir, 'launch.config.json')], { REDIS_URL: url });
+    const lines = () => cli.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { redis: { connected: boolean; error?: string | null } });
+    try {
+      await cli.until('a connected line', () => lines().some((l) => l.redis.connected), 20_000);
+      server.process.kill('SIGSTOP');
+      stopped = true;
+      const before = lines().length;
+      await cli.until('a reconnecting line', () => lines().slice(before).some((l) => !l.redis.connected), 20_000);
+      server.process.kill('SIGCONT');
+      stopped = false;
+      const down = lines().length;
+      await cli.until('a connected line after the thaw', () => lines().slice(down).some((l) => l.redis.connected), 30_000);
+      expect(cli.stderr()).toContain('reconnecting');
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toBe(130);
+      for (const form of [PASSWORD, encodeURIComponent(PASSWORD)]) expect(cli.stdout() + cli.stderr()).not.toContain(form);
+      expect(cli.stderr()).not.toMatch(/internal error|\n\s+at /);
+    } finally {
+      if (stopped) server.process.kill('SIGCONT');
+      stopped = false;
+      cli.child.kill('SIGKILL');
     }
   });
 
