@@ -6,16 +6,16 @@
  * still reads every master, SCAN still visits every master, and warm still
  * writes its markers per key instead of in one cross-slot pipeline.
  */
-import { Cluster } from 'ioredis';
+import { execFileSync } from 'node:child_process';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisServerHandle } from '../../src/adapters/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { closeRedis, connectRedis, scanKeys, scanNodes, type RedisClient } from '../../src/adapters/redis.js';
 import { scanConversionStates } from '../../src/domain/state/deep-scan.js';
 import { warm } from '../../src/domain/warm/run.js';
 import { createKeys } from '../../src/keys.js';
 import { startSiteStandIn, type SiteStandIn } from '../../src/standins/site.js';
 import { makeConfig } from '../helpers/redis.js';
-import { startRedisCluster } from '../helpers/redis-cluster.js';
 
 /** The same client, seen as an instance of no class launchctl knows (as another ioredis copy's would be). */
 function fromAnotherIoredis(client: RedisClient): RedisClient {
@@ -29,7 +29,7 @@ function fromAnotherIoredis(client: RedisClient): RedisClient {
 }
 
 describe('Cluster detection by isCluster', () => {
-  let servers: RedisServerHandle[] = [];
+  const servers: RedisServerHandle[] = [];
   let client: RedisClient;
   let site: SiteStandIn;
   const prefix = 'flag:';
@@ -37,7 +37,11 @@ describe('Cluster detection by isCluster', () => {
   const paths = Array.from({ length: 40 }, (_, i) => `/p${i}`);
 
   beforeAll(async () => {
-    servers = await startRedisCluster();
+    for (let i = 0; i < 3; i++) servers.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }));
+    execFileSync('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+    const probe = new Redis(servers[0]!.url);
+    for (let i = 0; i < 50 && !/cluster_state:ok/.test(String(await probe.call('CLUSTER', 'INFO'))); i++) await new Promise((r) => setTimeout(r, 100));
+    probe.disconnect();
     client = await connectRedis(makeConfig({ redis: { cluster: true } }, servers[0]!.url, prefix).redis);
     site = await startSiteStandIn({ paths, renderMs: 1 });
   }, 30_000);

@@ -5,23 +5,28 @@
  * values; trim finds the day streams on whichever master holds them and holds
  * back unacked entries there too.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisServerHandle } from '../../src/adapters/redis-server.js';
+import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
 import { scanConversionStates } from '../../src/domain/state/deep-scan.js';
 import { trimStreams } from '../../src/domain/streams/trim.js';
 import { createKeys, utcDay } from '../../src/keys.js';
 import { makeConfig } from '../helpers/redis.js';
-import { startRedisCluster } from '../helpers/redis-cluster.js';
 
 describe('state --deep and trim on Redis Cluster (integration)', () => {
-  let servers: RedisServerHandle[] = [];
+  const servers: RedisServerHandle[] = [];
   let client: RedisClient;
   const keys = createKeys('cl:');
 
   beforeAll(async () => {
-    servers = await startRedisCluster();
+    for (let i = 0; i < 3; i++) servers.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }));
+    execFileSync('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+    const probe = new Redis(servers[0]!.url);
+    for (let i = 0; i < 50 && !/cluster_state:ok/.test(String(await probe.call('CLUSTER', 'INFO'))); i++) await new Promise((r) => setTimeout(r, 100));
+    probe.disconnect();
     client = await connectRedis(makeConfig({ redis: { cluster: true } }, servers[0]!.url, 'cl:').redis);
   }, 30_000);
 
