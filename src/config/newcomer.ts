@@ -19,6 +19,6 @@ export function missingConfigDetails(lookedFor: string, cwd: string, env: NodeJS
   const named = env.LAUNCHCTL_CONFIG ? `LAUNCHCTL_CONFIG=${env.LAUNCHCTL_CONFIG}` : 'LAUNCHCTL_CONFIG is not set';
   return {
     message: `no config file: looked for ${lookedFor} (${named})`,
-    hint: `make one: ${makeConfigCommand(cwd)}  then set site.origin and the rest (docs/config.md); -c FILE names another file`,
+    hint: `make one: ${makeConfigCommand(cwd)}, then set site.origin and the rest (docs/config.md); -c FILE names another file`,
   };
 }

@@ -67,6 +67,10 @@ describe('launchctl (built CLI)', () => {
       expect(r.stderr).toContain('site: required for warm');
       const command = /make one: (cp \S+ launch\.config\.json)/.exec(r.stderr)?.[1];
       expect(command, r.stderr).toMatch(/launch\.config\.example\.json launch\.config\.json$/);
+      const defaults = await runCli(['config', 'check'], { cwd: dir });
+      expect(defaults.code).toBe(0);
+      expect(defaults.stderr).toContain(`no config file: looked for ${join(dir, 'launch.config.json')}`);
+      expect(defaults.stderr).toContain(command);
       // The command works as printed, from where the user stands.
       execSync(command!, { cwd: dir });
       const check = await runCli(['config', 'check'], { cwd: dir });
