@@ -5,6 +5,7 @@
 // error or Ctrl-C.
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { parseRedisUrl } from '../config/redis-url.js';
 import { createRehearsalEnv, type RehearsalEnv } from '../domain/rehearse/environment.js';
 import { runRehearsal } from '../domain/rehearse/run.js';
 import { rehearsalSteps, type RehearsalSection } from '../domain/rehearse/steps.js';
@@ -32,6 +33,7 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
   const users = parsePositiveInt(options.users ?? '2000', '--users');
   if (users > MAX_USERS) throw new UsageError(`--users: at most ${MAX_USERS}, received ${users}`);
   const durationMs = parseDuration(options.duration ?? '10s', '--duration');
+  if (ctx.globals.redis !== undefined) parseRedisUrl(ctx.globals.redis, '--redis');
   const out = ctx.out;
   const started = performance.now();
 

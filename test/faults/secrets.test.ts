@@ -185,6 +185,12 @@ describe(`secrets (seed ${SEED}; rerun with SECRETS_SEED=${SEED})`, () => {
         }
         return out;
       };
+      // An unreadable --redis URL: exit 2 naming --redis, before anything starts.
+      const raw = `redis://:${secrets[501]!}@127.0.0.1:1`;
+      const bad = await runCli(['--redis', raw, 'rehearse', '--keep', '--duration', '1s'], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+      check(bad, 'rehearse with an unreadable --redis URL', secrets[501]!);
+      if (bad.code === 2) expect(bad.stderr).toContain('--redis');
+
       const files = await walk(tmp);
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) expect(leaks(await readFile(f, 'utf8'), secret), `seed ${SEED}: ${f}`).toBeUndefined();
