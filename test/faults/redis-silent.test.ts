@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedis, connectRedis } from '../../src/adapters/redis.js';
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { makeConfig } from '../helpers/redis.js';
 
 const PASSWORD = 'S1lent/Pa:ss+w0rd=?#';
 const EVENTS = `${JSON.stringify({ userId: '6f1c2f9e-2b1a-4c1e-9d1a-000000000001', eventType: 'cta_click', payload: { path: '/pricing' }, timestamp: Date.now() })}\n`;
@@ -89,6 +91,31 @@ describe('a silent Redis', () => {
       if (stopped) server.process.kill('SIGCONT');
       stopped = false;
       cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('the deadline spares a blocking read its BLOCK time, and still ends it on a frozen server', { timeout: 30_000 }, async () => {
+    const settings = makeConfig({ redis: { commandTimeoutMs: 500, connectTimeoutMs: 1000 } }, url, 'silent-block:').redis;
+    const [reader, oneshot] = await Promise.all([connectRedis(settings, 'blocking'), connectRedis(settings, 'oneshot')]);
+    try {
+      await oneshot.xgroup('CREATE', 'silent-block:s', 'g', '$', 'MKSTREAM');
+      // BLOCK 1500 on a client whose commands have a 500 ms deadline: not cut short.
+      let started = performance.now();
+      expect(await reader.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 1500, 'STREAMS', 'silent-block:s', '>')).toBeNull();
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1400);
+
+      server.process.kill('SIGSTOP');
+      stopped = true;
+      // Frozen: the blocking read ends after BLOCK + the deadline (empty), a plain command fails with the timeout.
+      started = performance.now();
+      const [read, get] = await Promise.allSettled([reader.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 500, 'STREAMS', 'silent-block:s', '>'), oneshot.get('silent-block:k')]);
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(read).toEqual({ status: 'fulfilled', value: null });
+      expect(get).toMatchObject({ status: 'rejected', reason: { message: 'Command timed out' } });
+    } finally {
+      if (stopped) server.process.kill('SIGCONT');
+      stopped = false;
+      await Promise.all([closeRedis(reader), closeRedis(oneshot)]);
     }
   });
 
