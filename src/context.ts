@@ -17,12 +17,14 @@ export interface CommandContext {
   /** Aborted on the first Ctrl-C (SIGINT) or SIGTERM: finish the work in flight, then return. */
   signal: AbortSignal;
   /** What the command talks to, filled when its config is loaded, so the entry point can name it in errors. */
-  targets: { redisUrl?: string };
+  targets: { redisUrl?: string; redisCommandTimeoutMs?: number; configLookedFor?: string };
 }
 
 /** Loads the config named by -c / LAUNCHCTL_CONFIG with --redis applied. */
 export async function loadContextConfig(ctx: CommandContext): Promise<LoadedConfig> {
   const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.globals.config, redisUrl: ctx.globals.redis });
   ctx.targets.redisUrl = loaded.config.redis.url;
+  ctx.targets.redisCommandTimeoutMs = loaded.config.redis.commandTimeoutMs;
+  ctx.targets.configLookedFor = loaded.path === null ? loaded.lookedFor : undefined;
   return loaded;
 }

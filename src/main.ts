@@ -5,8 +5,7 @@ import { basename } from 'node:path';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { lostRedisError, isConnectionError } from './adapters/redis-errors.js';
-import { EXIT_INTERRUPTED, EXIT_USAGE, InternalError, isLaunchctlError } from './errors.js';
+import { ConfigError, EXIT_INTERRUPTED, EXIT_USAGE, InternalError, isLaunchctlError } from './errors.js';
 import type { TerminalStream } from './output/terminal.js';
 
 export interface MainIo {
@@ -73,8 +72,20 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
     await program.parseAsync(argv);
     if (interrupted) exitCode = EXIT_INTERRUPTED;
   } catch (err) {
-    // Redis going away mid-command is the dependency's failure (exit 3), whichever verb it hit.
-    const error = !isLaunchctlError(err) && isConnectionError(err) ? lostRedisError(targets.redisUrl, err) : err;
+    // Redis refusing, falling silent or going away mid-command is the dependency's
+    // failure (exit 3) with the reason and a hint, whichever verb it hit.
+    // (Loaded here, on the error path only: every start, --help included, stays light.)
+    let error = err;
+    if (!isLaunchctlError(err)) {
+      const { redisFailure } = await import('./adapters/redis-errors.js');
+      error = redisFailure(err, { url: targets.redisUrl, commandTimeoutMs: targets.redisCommandTimeoutMs }) ?? err;
+    }
+    // Without a config file every field is a default: what is missing is the file, so say that first.
+    if (error instanceof ConfigError && targets.configLookedFor && error.code !== 'REDIS_URL') {
+      const { missingConfigDetails } = await import('./config/newcomer.js');
+      const { message, hint } = missingConfigDetails(targets.configLookedFor, io.cwd, io.env);
+      error = new ConfigError(message, [hint, error.message, ...error.details], { cause: error, code: error.code });
+    }
     exitCode = reportError(error, name, io, json);
     if (interrupted) exitCode = EXIT_INTERRUPTED;
   } finally {

@@ -1,7 +1,8 @@
-// Recognising Redis connection failures by code and error class (STYLE.md
-// habit 6). No ioredis import: the entry point uses this on its error path
-// without loading the client.
-import { maskUrl } from '../config/load.js';
+// Recognising Redis failures by code and error class (STYLE.md habit 6), and
+// the one mapping of a failure to what the user reads (see redisFailure). No
+// ioredis import: the entry point uses this on its error path without loading
+// the client.
+import { maskUrl } from '../util/mask.js';
 import { UnreachableError, errorCode } from '../errors.js';
 
 /** Human cause of a connection failure: "ECONNREFUSED", "authentication failed"... */
@@ -62,4 +63,101 @@ export function isTransientRedisError(err: unknown): boolean {
 /** ioredis sets `isCluster` on both of its client classes: true on a Cluster, whichever ioredis copy made it. */
 export function isClusterClient(client: unknown): boolean {
   return (client as { isCluster?: unknown } | null)?.isCluster === true;
+}
+
+/** What the entry point knows about the Redis a command talked to (filled when its config is loaded). */
+export interface RedisTarget {
+  url?: string;
+  commandTimeoutMs?: number;
+}
+
+/** Why Redis refused, and what to do about it, by the first word of its error reply. */
+const REFUSALS: Record<string, (message: string, target: RedisTarget) => { reason: string; hint: string }> = {
+  OOM: () => ({
+    reason: 'out of memory (maxmemory reached and the eviction policy keeps the keys)',
+    hint: 'free memory with `launchctl trim` (e.g. --older-than 2d) or raise maxmemory; `launchctl checklist --only redis.headroom` shows the projection',
+  }),
+  READONLY: () => ({
+    reason: 'this server is a read-only replica (or a failover is under way)',
+    hint: "point redis.url at the primary (a managed Redis's primary endpoint); after a failover, run the command again in a few seconds",
+  }),
+  NOPERM: (message, target) => {
+    const command = /'([^']+)' command/.exec(message)?.[1];
+    const user = aclUser(target.url) ?? 'default';
+    if (command) {
+      return { reason: `the ACL user ${user} may not run ${command.toUpperCase()}`, hint: `grant it on the server: ACL SETUSER ${user} +${command.toLowerCase()}` };
+    }
+    // Inside a Lua script Redis 7.0 does not name the command; its ACL LOG does.
+    if (/can't run this command/i.test(message)) {
+      return {
+        reason: `the ACL user ${user} may not run a command launchctl's Lua script needs`,
+        hint: `ACL LOG on the server names it; grant it with ACL SETUSER ${user} +<command> (launchctl needs +@read +@write +@stream +@scripting)`,
+      };
+    }
+    const what = /channel/i.test(message) ? 'channel' : 'key';
+    return {
+      reason: `the ACL user ${user} may not access a ${what} this command needs`,
+      hint: `grant the key pattern of redis.keyPrefix on the server: ACL SETUSER ${user} ~<prefix>*${what === 'channel' ? ' &*' : ''}`,
+    };
+  },
+  MISCONF: () => ({
+    reason: 'it cannot save its snapshot to disk and refuses writes (stop-writes-on-bgsave-error)',
+    hint: "fix the server's disk or permissions (see its log); writes resume after a successful BGSAVE",
+  }),
+  LOADING: () => ({ reason: 'it is loading its dataset into memory', hint: 'run the command again when loading is done (seconds to minutes)' }),
+  CLUSTERDOWN: () => ({ reason: 'the cluster is down (a hash slot has no serving node)', hint: 'check CLUSTER INFO; run the command again once the failover is done' }),
+  MASTERDOWN: () => ({ reason: 'this replica lost its primary and serves no stale data', hint: 'point redis.url at the primary, or wait for the failover to finish' }),
+  TRYAGAIN: () => ({ reason: 'the cluster is moving the keys of this command (resharding)', hint: 'run the command again in a few seconds' }),
+  BUSY: () => ({ reason: 'it is busy running a script', hint: 'wait for the script to finish, or SCRIPT KILL it' }),
+  NOREPLICAS: () => ({ reason: 'not enough replicas are in sync (min-replicas-to-write)', hint: "check the replicas' links to the primary" }),
+};
+
+/** The refusal a reply error stands for; an ACL refusal inside a script arrives as "ERR The user executing the script can't…". */
+function refusalCode(err: unknown): string | undefined {
+  const code = replyErrorCode(err);
+  if (code && code in REFUSALS) return code;
+  if (code === 'ERR' && /user executing the script can't/i.test((err as Error).message)) return 'NOPERM';
+  return undefined;
+}
+
+/** The plain ACL user name of a URL, if one was given (the password never). */
+function aclUser(url: string | undefined): string | undefined {
+  const m = url ? /^[a-z]+:\/\/([A-Za-z0-9._~-]+):[^@]*@/i.exec(url) : null;
+  return m?.[1];
+}
+
+/** The error, or the first error in its `cause` chain, that matches. */
+function findInChain(err: unknown, test: (e: unknown) => boolean): unknown {
+  let cur: unknown = err;
+  for (let depth = 0; cur && depth < 5; depth++) {
+    if (test(cur)) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * The one mapping of a Redis failure to what the user reads (exit 3): a
+ * refusal (OOM, READONLY, NOPERM, MISCONF, LOADING, CLUSTERDOWN...) with its
+ * reason and a hint, a command that got no answer in time, or a connection that
+ * dropped. Undefined for anything else (a bug stays a bug).
+ */
+export function redisFailure(err: unknown, target: RedisTarget = {}): UnreachableError | undefined {
+  const where = target.url ? ` at ${maskUrl(target.url)}` : '';
+  const refused = findInChain(err, (e) => refusalCode(e) !== undefined);
+  if (refused) {
+    const code = refusalCode(refused)!;
+    const text = (refused as Error).message.split('\n')[0]!.slice(0, 200);
+    const { reason, hint } = REFUSALS[code]!(text, target);
+    return new UnreachableError(`Redis${where} refused the command (${code}): ${reason}`, code, { cause: err, details: [`Redis said: ${text}`, hint] });
+  }
+  if (findInChain(err, isCommandTimeout)) {
+    const seconds = target.commandTimeoutMs !== undefined ? `${target.commandTimeoutMs / 1000} s` : 'time';
+    return new UnreachableError(`Redis${where} gave no answer in ${seconds}: the server is frozen, the network drops packets, or the address is stale after a failover`, 'ETIMEDOUT', {
+      cause: err,
+      details: ['what was reported as done before this line was written; run the command again when Redis answers (redis.commandTimeoutMs sets the deadline)'],
+    });
+  }
+  if (findInChain(err, isConnectionError)) return lostRedisError(target.url, err);
+  return undefined;
 }

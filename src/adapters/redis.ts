@@ -1,14 +1,16 @@
 // The one Redis client factory (STYLE.md habit 7). One-shot commands fail fast:
 // a Redis that cannot be reached is an UnreachableError (exit 3) within
-// redis.connectTimeoutMs, naming the URL with its password masked.
+// redis.connectTimeoutMs, naming the URL with its password masked, and every
+// command has a deadline (redis.commandTimeoutMs).
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from '../config/redis-url.js';
 import type { LaunchConfig } from '../config/schema.js';
-import { maskUrl } from '../config/load.js';
+import { maskUrl } from '../util/mask.js';
 import { ConfigError, UnreachableError, errorCode } from '../errors.js';
-import { describeConnectError } from './redis-errors.js';
+import { describeConnectError, isClusterClient, isCommandTimeout, redisFailure, replyErrorCode } from './redis-errors.js';
 
 export type RedisClient = Redis | Cluster;
 export type RedisSettings = LaunchConfig['redis'];
@@ -18,32 +20,48 @@ export type RedisSettings = LaunchConfig['redis'];
  * - `blocking`: for XREADGROUP BLOCK; reconnects forever, commands wait for it.
  * - `patient`: long-running views (watch): reconnects forever, but commands fail
  *   fast while disconnected so the view can say "reconnecting".
+ *
+ * Every command rejects with "Command timed out" after redis.commandTimeoutMs,
+ * and a socket that stays silent that long with commands in flight is dropped
+ * (and, for the long-running modes, reconnected). The `blocking` client instead
+ * gives a blocking read its BLOCK time plus the deadline, after which the read
+ * resolves empty (ioredis' blockingTimeout): commandTimeout would cut every
+ * XREADGROUP BLOCK longer than it.
  */
 export type RedisMode = 'oneshot' | 'blocking' | 'patient';
 
 const RECONNECT_MAX_DELAY_MS = 2000;
 const QUIT_TIMEOUT_MS = 1000;
+const DISCONNECT_TIMEOUT_MS = 200;
 
 function baseOptions(settings: RedisSettings, mode: RedisMode): RedisOptions {
-  const url = new URL(settings.url);
+  const url = parseRedisUrl(settings.url);
+  const deadline = settings.commandTimeoutMs;
   const options: RedisOptions = {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : 6379,
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    host: url.host,
+    port: url.port,
+    username: url.username,
+    password: url.password,
+    db: url.db,
     lazyConnect: true,
     connectTimeout: settings.connectTimeoutMs,
+    ...(mode === 'blocking' ? { blockingTimeout: deadline, blockingTimeoutGrace: deadline } : { commandTimeout: deadline, socketTimeout: deadline }),
     // Keys are prefixed explicitly by keys.ts so SCAN patterns and Lua KEYS agree.
     keyPrefix: undefined,
     enableAutoPipelining: false,
     maxRetriesPerRequest: mode === 'blocking' ? null : 1,
     enableOfflineQueue: mode !== 'patient',
+    // A one-shot command PINGs after connecting anyway; the INFO ready check and
+    // CLIENT SETINFO are two more round trips, and on a silent server their
+    // timers would hold the exit up after the error was printed.
+    enableReadyCheck: mode !== 'oneshot',
+    disableClientInfo: true,
+    // How long disconnect() waits for the server to close a socket it ended: a frozen server never does.
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     retryStrategy:
       mode === 'oneshot' ? (times) => (times > 1 ? null : 100) : (times) => Math.min(times * 200, RECONNECT_MAX_DELAY_MS),
   };
-  if (Number.isNaN(options.db)) throw new ConfigError(`redis.url: the database after "/" must be a number, in ${maskUrl(settings.url)}`);
-  if (url.protocol === 'rediss:') {
+  if (url.tls) {
     options.tls = {
       // SNI takes a host name only (RFC 6066); Node warns when given an IP.
       servername: options.host && isIP(options.host) === 0 ? options.host : undefined,
@@ -94,28 +112,47 @@ function connectHint(code: string | undefined): string {
   return 'set redis.url in the config, REDIS_URL, or --redis URL';
 }
 
-/** Connects (fail fast) or throws UnreachableError naming the masked URL and the cause. */
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/**
+ * Connects and PINGs (fail fast, within connectTimeoutMs + commandTimeoutMs),
+ * or throws UnreachableError naming the masked URL and the cause.
+ */
 export async function connectRedis(settings: RedisSettings, mode: RedisMode = 'oneshot', onError?: (err: Error) => void): Promise<RedisClient> {
   const client = createRedisClient(settings, mode, onError);
   let lastError: unknown;
+  let socketOpen = false;
   client.on('error', (err) => {
     lastError = err;
   });
-  const deadlineMs = settings.connectTimeoutMs + 1000;
+  client.once('connect', () => {
+    socketOpen = true;
+  });
+  const deadlineMs = settings.connectTimeoutMs + settings.commandTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
+  const silent = Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' });
   try {
     await Promise.race([
-      client.connect(),
+      // A password-protected server accepts the connection and fails the first command.
+      client.connect().then(() => client.ping()),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), deadlineMs);
+        timer = setTimeout(() => reject(silent), deadlineMs);
       }),
     ]);
-    // A password-protected server accepts the connection and fails the first command.
-    await client.ping();
   } catch (err) {
     client.disconnect();
+    const where = maskUrl(settings.url);
+    // Connected, then nothing: a frozen server, a black-holed network, a stale address after failover.
+    if (socketOpen && [err, lastError].some((e) => e === silent || isCommandTimeout(e) || (e instanceof Error && e.message.startsWith('Socket timeout')))) {
+      throw new UnreachableError(`Redis at ${where} accepted the connection but gave no answer in ${seconds(settings.commandTimeoutMs)}`, 'ETIMEDOUT', {
+        cause: err,
+        details: ['the server is frozen or overloaded, the network drops packets, or the address is stale after a failover (redis.commandTimeoutMs sets the deadline)'],
+      });
+    }
+    const refused = replyErrorCode(err) ? redisFailure(err, { url: settings.url }) : undefined;
+    if (refused) throw refused;
     const cause = lastError ?? err;
-    throw new UnreachableError(`cannot reach Redis at ${maskUrl(settings.url)} (${describeConnectError(cause)})`, errorCode(cause), {
+    throw new UnreachableError(`cannot reach Redis at ${where} (${describeConnectError(cause)})`, errorCode(cause), {
       cause,
       details: [connectHint(errorCode(cause))],
     });
@@ -152,15 +189,12 @@ export async function closeRedis(client: RedisClient): Promise<void> {
  * The Redis error code of a reply error ("OOM", "READONLY", "NOSCRIPT", "BUSYGROUP"):
  * by protocol, the first word of the error reply.
  */
-export function redisReplyCode(err: unknown): string | undefined {
-  if (!(err instanceof Error) || err.name !== 'ReplyError') return undefined;
-  const m = /^([A-Z][A-Z_-]+)\b/.exec(err.message);
-  return m?.[1];
-}
+export const redisReplyCode = replyErrorCode;
 
 /** The master nodes to SCAN: every master of a cluster, or the one server. */
 export function scanNodes(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
+  // By ioredis' own flag, not instanceof: the app's client may come from another copy of ioredis.
+  return isClusterClient(client) ? (client as Cluster).nodes('master') : [client as Redis];
 }
 
 /**

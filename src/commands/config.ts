@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { maskUrl, readSecret } from '../config/load.js';
+import { readSecret } from '../config/load.js';
+import { missingConfigDetails } from '../config/newcomer.js';
+import { maskUrl } from '../util/mask.js';
 import { configSchema, type LaunchConfig } from '../config/schema.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
 
@@ -12,7 +14,12 @@ export function secretsStatus(config: LaunchConfig, env: NodeJS.ProcessEnv): Rec
 }
 
 export async function configCheckCommand(ctx: CommandContext): Promise<number> {
-  const { config, path, redisUrlSource } = await loadContextConfig(ctx);
+  const { config, path, redisUrlSource, lookedFor } = await loadContextConfig(ctx);
+  if (path === null) {
+    // Valid, but likely a newcomer: say where the file was looked for and how to make one.
+    const { message, hint } = missingConfigDetails(lookedFor, ctx.cwd, ctx.env);
+    ctx.out.warn(`${message}\n  ${hint}`);
+  }
   const masked = { ...config, redis: { ...config.redis, url: maskUrl(config.redis.url) } };
   const env = secretsStatus(config, ctx.env);
   if (ctx.out.json) {

@@ -5,6 +5,7 @@
 // error or Ctrl-C.
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { parseRedisUrl } from '../config/redis-url.js';
 import { createRehearsalEnv, type RehearsalEnv } from '../domain/rehearse/environment.js';
 import { runRehearsal } from '../domain/rehearse/run.js';
 import { rehearsalSteps, type RehearsalSection } from '../domain/rehearse/steps.js';
@@ -32,6 +33,7 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
   const users = parsePositiveInt(options.users ?? '2000', '--users');
   if (users > MAX_USERS) throw new UsageError(`--users: at most ${MAX_USERS}, received ${users}`);
   const durationMs = parseDuration(options.duration ?? '10s', '--duration');
+  if (ctx.globals.redis !== undefined) parseRedisUrl(ctx.globals.redis, '--redis');
   const out = ctx.out;
   const started = performance.now();
 
@@ -73,7 +75,7 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
       const verdict = outcome.interrupted ? 'rehearsal interrupted' : outcome.ok ? out.paint('green', 'rehearsal passed') : out.paint('red', 'rehearsal failed');
       out.result(`\n${verdict} in ${formatDuration(elapsedMs)}`);
       out.result(`cleaned up: ${cleanup.cleaned.join(', ')}`);
-      if (configPath) out.result(`kept: ${configPath}`);
+      if (configPath) out.result(`kept: ${configPath}${env.configOmitsRedisUrl ? ' (without the Redis URL, which holds a password: give it with REDIS_URL or --redis)' : ''}`);
       for (const f of cleanup.failed) out.warn(`cleanup: ${f}`);
     }
     return outcome.ok ? 0 : 1;

@@ -1,6 +1,7 @@
 // `launchctl warm`: parse the flags, plan (sitemap, --paths-file, --predictive),
 // then GET + SET NX EX every path with a progress bar, and render the result as
 // a table or one JSON document. Exit 1 below thresholds.warmupSuccessRate.
+import { redisFailure } from '../adapters/redis-errors.js';
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
@@ -260,8 +261,10 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
 
   // --repeat-after: launch day lasts hours and markers expire; re-warm until
   // Ctrl-C. Each round connects afresh, so a Redis restart or a sitemap that
-  // is briefly down costs one round, not the rest of the day. A first round
-  // that fails is a setup problem and ends the command.
+  // is briefly down costs one round, not the rest of the day, wherever in the
+  // round Redis went (the connect, the --predictive read, the marker writes,
+  // a refusal or a silence). A first round that fails is a setup problem and
+  // ends the command.
   let passed = true;
   for (let round = 1; !ctx.signal.aborted; round++) {
     const at = () => new Date().toISOString().slice(11, 19);
@@ -277,8 +280,9 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
       } finally {
         if (redis) await closeRedis(redis);
       }
-    } catch (err) {
-      if (round === 1 || !isLaunchctlError(err)) throw err;
+    } catch (caught) {
+      const err = isLaunchctlError(caught) ? caught : redisFailure(caught, { url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs });
+      if (round === 1 || !err) throw caught;
       passed = false;
       if (out.json) out.printJson({ type: 'error', round, at: Date.now(), error: { type: err.name, message: err.message, exitCode: err.exitCode } });
       else out.result(`round ${round} at ${at()}Z · failed: ${err.message} (trying again in ${formatDuration(flags.repeatAfterMs)})`);

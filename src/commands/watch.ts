@@ -7,7 +7,7 @@
 // "reconnecting" and the view recovers by itself.
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
-import { maskUrl } from '../config/load.js';
+import { maskUrl } from '../util/mask.js';
 import { closeRedis, connectRedis } from '../adapters/redis.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { createKeys } from '../keys.js';

@@ -3,8 +3,12 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { LaunchConfig } from './schema.js';
 import { validateConfig } from './validate.js';
+import { DEFAULT_CONFIG_FILE, makeConfigCommand } from './newcomer.js';
+import { parseRedisUrl } from './redis-url.js';
 
-export const DEFAULT_CONFIG_FILE = 'launch.config.json';
+export { maskUrl } from '../util/mask.js';
+
+export { DEFAULT_CONFIG_FILE };
 
 export interface LoadConfigOptions {
   cwd?: string;
@@ -21,6 +25,8 @@ export interface LoadedConfig {
   path: string | null;
   /** Where the Redis URL came from, for messages: "--redis", "REDIS_URL", the file, or the default. */
   redisUrlSource: string;
+  /** The absolute path of the file looked for (read, or missing when `path` is null). */
+  lookedFor: string;
 }
 
 /** Line and column of a JSON.parse "at position N" error, for a message a user can act on. */
@@ -55,7 +61,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       usedPath = null;
     } else if (code === 'ENOENT') {
       const via = options.configPath !== undefined ? '-c' : 'LAUNCHCTL_CONFIG';
-      throw new ConfigError(`config file not found: ${path} (named by ${via})`);
+      throw new ConfigError(`config file not found: ${path} (named by ${via})`, [`make one: ${makeConfigCommand(cwd, explicit)}, or fix the path given to ${via}`]);
     } else {
       throw new ConfigError(`cannot read config file ${path}: ${code ?? String(err)}`);
     }
@@ -83,22 +89,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     config.redis.url = options.redisUrl;
     redisUrlSource = '--redis';
   }
-  if (!/^rediss?:\/\/[^/]/.test(config.redis.url)) {
-    throw new ConfigError(`redis.url: expected a redis:// or rediss:// URL (from ${redisUrlSource}), received "${maskUrl(config.redis.url)}"`);
-  }
-  return { config, path: usedPath, redisUrlSource };
-}
-
-/** redis://user:secret@host:6379/0 → redis://user:****@host:6379/0. Never prints a password. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    // Unparseable: hide anything between "//" and "@" rather than risk showing a secret.
-    return url.replace(/\/\/[^@/]*@/, '//****@');
-  }
+  parseRedisUrl(config.redis.url, redisUrlSource === usedPath ? `redis.url in ${usedPath}` : redisUrlSource === 'default' ? 'redis.url' : redisUrlSource);
+  return { config, path: usedPath, redisUrlSource, lookedFor: path };
 }
 
 /** Value of a secret named by an env-var field, or undefined when unset or empty. */

@@ -30,7 +30,7 @@ export const redisSchema = z
       .string()
       .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
       .default('redis://127.0.0.1:6379')
-      .describe('Redis URL (redis:// or rediss:// for TLS). Keep passwords out of the file: set the variable named by urlEnv instead. REDIS_URL and --redis override it.'),
+      .describe('Redis URL (redis:// or rediss:// for TLS). Keep passwords out of the file: set the variable named by urlEnv instead. REDIS_URL and --redis override it. Percent-encode / ? # @ : % in the user name and password; a URL that cannot be read is a config error naming where it came from.'),
     urlEnv: envName.default('REDIS_URL').describe('Environment variable that holds the Redis URL, overriding `url`.'),
     keyPrefix: z.string().default('').describe('Prefix put before every key launchctl reads or writes (e.g. "acme:").'),
     cluster: z.boolean().default(false).describe('Connect to a Redis Cluster; `url` is one seed node.'),
@@ -42,6 +42,11 @@ export const redisSchema = z
       .prefault({})
       .describe('TLS options for rediss:// URLs.'),
     connectTimeoutMs: positiveInt().default(3000).describe('How long a one-shot command waits for Redis before it fails (exit 3).'),
+    commandTimeoutMs: positiveInt()
+      .default(5000)
+      .describe(
+        'Deadline of every Redis command: a Redis that stops answering (frozen, black-holed, a stale address after failover) fails a one-shot command with exit 3 after this long; watch and warm --repeat-after reconnect. Blocking reads (XREADGROUP BLOCK) get their block time plus this.',
+      ),
   })
   .describe('Where Redis is.');
 

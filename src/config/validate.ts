@@ -1,5 +1,6 @@
 import { configSchema, type LaunchConfig } from './schema.js';
 import type { core } from 'zod';
+import { maskUrl } from '../util/mask.js';
 
 export type ValidationResult = { ok: true; config: LaunchConfig } | { ok: false; errors: string[] };
 
@@ -15,7 +16,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function describeInput(input: unknown): string {
   if (input === undefined) return 'nothing';
-  const text = JSON.stringify(input);
+  // A URL echoed back (redis.url written with its password) is masked like any other.
+  const text = JSON.stringify(typeof input === 'string' ? maskUrl(input) : input);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

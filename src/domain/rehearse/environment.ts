@@ -12,7 +12,7 @@ import { closeRedis, connectRedis, scanKeys, type RedisClient } from '../../adap
 import { startRedisServer } from '../../adapters/redis-server.js';
 import type { LaunchConfig, LaunchConfigInput } from '../../config/schema.js';
 import { validateConfig } from '../../config/validate.js';
-import { maskUrl } from '../../config/load.js';
+import { maskUrl } from '../../util/mask.js';
 import { InternalError } from '../../errors.js';
 import { escapeGlob } from '../../keys.js';
 import { startProductHuntStandIn, type ProductHuntStandIn } from '../../standins/producthunt.js';
@@ -50,6 +50,8 @@ export interface RehearsalEnv {
   /** Temporary folder holding the generated config (removed unless --keep). */
   dir: string;
   configPath: string;
+  /** True when the Redis URL carries credentials and was therefore left out of the config file. */
+  configOmitsRedisUrl: boolean;
   config: LaunchConfig;
   /** Redis URL for display, password masked. */
   redisLabel: string;
@@ -163,7 +165,10 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
     const validated = validateConfig(input);
     if (!validated.ok) throw new InternalError(`rehearsal config is invalid: ${validated.errors.join('; ')}`);
     const configPath = join(dir, 'launch.config.json');
-    await writeFile(configPath, `${JSON.stringify(input, null, 2)}\n`);
+    // No secret on disk, --keep or not: a URL with credentials stays out of the file (REDIS_URL or --redis gives it).
+    const configOmitsRedisUrl = maskUrl(url) !== url;
+    const fileInput = configOmitsRedisUrl ? { ...input, redis: { keyPrefix } } : input;
+    await writeFile(configPath, `${JSON.stringify(fileInput, null, 2)}\n`);
 
     const redis = await connectRedis(validated.config.redis);
     // LIFO: the keys are deleted first, then the client closes, then the server stops.
@@ -176,6 +181,7 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
     const env: RehearsalEnv = {
       dir,
       configPath,
+      configOmitsRedisUrl,
       config: validated.config,
       redisLabel: maskUrl(url),
       ownRedis: options.redisUrl === undefined,

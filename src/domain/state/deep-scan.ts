@@ -8,7 +8,8 @@
 // the values of the previous one. Server and client then work at the same time,
 // which is what makes reading and checking every value faster than
 // `redis-cli --scan` listing only the keys (one SCAN round trip at a time).
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { isClusterClient } from '../../adapters/redis-errors.js';
 import { readLua, scanNodes, type RedisClient } from '../../adapters/redis.js';
 import type { Keys } from '../../keys.js';
 import { checkStateValue, countState, defaultState, emptySummary, mergeSummaries, type ConversionSummary } from './state-value.js';
@@ -68,7 +69,7 @@ export async function scanConversionStates(client: RedisClient, keys: Keys, opti
   const corruptKeys: CorruptValue[] = [];
   const cap = options.corruptKeysCap ?? CORRUPT_KEYS_CAP;
   const resetScript = options.repair ? await readLua(import.meta.url, 'scripts/reset-corrupt.lua') : '';
-  const isCluster = client instanceof Cluster;
+  const isCluster = isClusterClient(client);
   // The masters of a cluster are scanned at the same time: each is its own server.
   const parts = await Promise.all(
     scanNodes(client).map((node) =>

@@ -3,15 +3,16 @@
 // SET NX EX in pipelined batches, send the paths that still fail to the
 // revalidation endpoint, and return one result that --json and the table both
 // render. Per-path failures (HTTP or Redis) are results, never thrown.
-import { Cluster } from 'ioredis';
 import type { Dispatcher } from 'undici';
 import { createHttpAgent, describeHttpError, httpDispatch, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
+import { isClusterClient } from '../../adapters/redis-errors.js';
 import { closeRedis, connectRedis, redisReplyCode, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { createKeys } from '../../keys.js';
 import { formatDuration } from '../../util/duration.js';
+import { maskSecrets } from '../../util/mask.js';
 import { waitUnlessAborted } from '../../util/sleep.js';
 import { percentile } from '../../util/stats.js';
 import { selectWarmTargets, type WarmTarget } from './paths.js';
@@ -282,7 +283,8 @@ function createMarkerWriter(redis: RedisClient) {
     scheduled = false;
     const batch = queue;
     queue = [];
-    if (redis instanceof Cluster) {
+    // By ioredis' own flag: the app's client may come from another copy of ioredis.
+    if (isClusterClient(redis)) {
       await Promise.all(
         batch.map(async (w) => {
           try {
@@ -339,10 +341,6 @@ function createMarkerWriter(redis: RedisClient) {
     });
 }
 
-function maskSecret(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join('****') : text;
-}
-
 /** One POST of the failed paths to site.revalidate.url with the bearer secret. */
 export async function callRevalidation(config: LaunchConfig, env: NodeJS.ProcessEnv, paths: string[], dispatcher?: Dispatcher): Promise<WarmFallback | null> {
   const revalidate = config.site?.revalidate;
@@ -365,10 +363,10 @@ export async function callRevalidation(config: LaunchConfig, env: NodeJS.Process
     fallback.status = res.status;
     fallback.ok = res.status >= 200 && res.status < 300;
     const text = res.body.toString('utf8').replace(/\s+/g, ' ').trim();
-    fallback.body = maskSecret(text.slice(0, FALLBACK_BODY_CHARS), secret) || null;
+    fallback.body = maskSecrets(text.slice(0, FALLBACK_BODY_CHARS), [secret]) || null;
     if (!fallback.ok) fallback.error = res.status === 401 || res.status === 403 ? `HTTP ${res.status}: secret rejected (check ${revalidate.secretEnv})` : `HTTP ${res.status}`;
   } catch (err) {
-    fallback.error = maskSecret(describeHttpError(err), secret);
+    fallback.error = maskSecrets(describeHttpError(err), [secret]);
   }
   return fallback;
 }

@@ -6,10 +6,10 @@
 // no KEYS, counters and INFO only (docs/watch.md). On a cluster INFO and PING go
 // to every master and the keyed commands are sent one by one (a pipeline cannot
 // span slots); the count per master stays bounded the same way.
-import { Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { LaunchConfig } from '../../config/schema.js';
 import type { RedisClient } from '../../adapters/redis.js';
-import { describeConnectError, isConnectionError } from '../../adapters/redis-errors.js';
+import { describeConnectError, isClusterClient, isCommandTimeout, isConnectionError } from '../../adapters/redis-errors.js';
 import { findXinfoGroup, parseInfo, parseXinfoStream } from '../../adapters/redis-replies.js';
 import { errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
@@ -96,9 +96,9 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
     state.outageSince = null;
     state.handshakeSince = null;
   } catch (err) {
-    if (err instanceof RefreshTimeout) {
-      // A half-open connection (network dropped, no RST) would hang every later
-      // command; dropping it makes the patient client reconnect.
+    if (err instanceof RefreshTimeout || isCommandTimeout(err)) {
+      // A half-open connection (network dropped, no RST) or a frozen server would
+      // hang every later command; dropping it makes the patient client reconnect.
       sources.client.disconnect(true);
     } else if (!isConnectionError(err)) {
       throw err;
@@ -117,7 +117,7 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
     const connection: ConnectionState = {
       state: 'reconnecting',
       url: sources.url,
-      error: err instanceof RefreshTimeout ? `no answer within ${err.ms} ms` : describeOutage(err, sources.lastClientError?.()),
+      error: err instanceof RefreshTimeout ? `no answer within ${err.ms} ms` : isCommandTimeout(err) ? `no answer within ${sources.config.redis.commandTimeoutMs} ms` : describeOutage(err, sources.lastClientError?.()),
       since: state.outageSince,
     };
     return { ts, launch, connection, redis: null, streams: null, conversion: null, warm: null, productHunt: await phPromise, notes: [] };
@@ -170,13 +170,14 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
 async function readRaw(sources: WatchSources, streamKey: string): Promise<RawReplies> {
   const { client, config, keys } = sources;
   const pttlKeys = config.warm.paths.map((p) => keys.warmMarker(p.path));
-  if (client instanceof Cluster) {
-    const masters = client.nodes('master');
+  if (isClusterClient(client)) {
+    const cluster = client as Cluster;
+    const masters = cluster.nodes('master');
     const pingMs = await Promise.all(masters.map((node) => timePing(node)));
     const settle = (p: Promise<unknown>): Promise<Reply> => p.then(
       (v): Reply => [null, v],
       (e: unknown): Reply => {
-        if (isConnectionError(e)) throw e;
+        if (isConnectionError(e) || isCommandTimeout(e)) throw e;
         return [e instanceof Error ? e : new Error(String(e)), null];
       },
     );
@@ -200,7 +201,7 @@ async function readRaw(sources: WatchSources, streamKey: string): Promise<RawRep
   for (const k of pttlKeys) pipe.pttl(k);
   const results = ((await pipe.exec()) ?? []) as Reply[];
   // A connection lost mid-pipeline fails every reply with the same error.
-  const lost = results.find(([err]) => err && isConnectionError(err))?.[0];
+  const lost = results.find(([err]) => err && (isConnectionError(err) || isCommandTimeout(err)))?.[0];
   if (lost) throw lost;
   const [info, streamInfo, groups, deadLen, counters, ...pttls] = results;
   if (!info || info[0]) throw info?.[0] ?? new Error('INFO: no reply');
