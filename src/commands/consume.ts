@@ -27,12 +27,14 @@ export async function consumeCommand(ctx: CommandContext, options: ConsumeComman
   const once = options.once ?? false;
   const { config } = await loadContextConfig(ctx);
 
-  // --once fails fast like any one-shot command; a long run rides out Redis restarts.
-  const mode = once ? 'oneshot' : 'blocking';
-  const client = await connectRedis(config.redis, mode);
+  // --once fails fast like any one-shot command. A long run rides out restarts:
+  // commands reconnect forever but fail fast (and by redis.commandTimeoutMs)
+  // while Redis is away, so the worker can back off and say so; the reader's
+  // XREADGROUP BLOCK gets its block time plus the deadline.
+  const client = await connectRedis(config.redis, once ? 'oneshot' : 'patient');
   let totals: ConsumeTotals;
   try {
-    const reader = await connectRedis(config.redis, mode);
+    const reader = await connectRedis(config.redis, once ? 'oneshot' : 'blocking');
     try {
       if (!once) ctx.out.info(`consume: consumer ${consumer} of group ${config.streams.group}${ctx.out.decorate ? ' (Ctrl-C to stop)' : ''}`);
       let lastNoteAt = Date.now();

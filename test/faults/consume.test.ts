@@ -36,7 +36,7 @@ async function freshServer(): Promise<void> {
   server = await startFaultServer();
   raw = server.client();
   config = join(dir, `launch-${server.port}.json`);
-  await writeFile(config, JSON.stringify({ redis: { url: server.url, keyPrefix: PREFIX }, streams: { maxLen: 1_000_000 } }));
+  await writeFile(config, JSON.stringify({ redis: { url: server.url, keyPrefix: PREFIX, commandTimeoutMs: 1000 }, streams: { maxLen: 1_000_000 } }));
 }
 
 afterEach(async () => {
@@ -140,16 +140,45 @@ describe('consume under faults (single Redis)', () => {
     expect(p.stderr()).toMatch(/accepts the work again after/);
   });
 
+  it('Redis frozen (SIGSTOP) under a running consume: it says so once, and carries on by itself when Redis answers again', { timeout: 60_000 }, async () => {
+    await freshServer();
+    const p = consume(['--block', '500ms', '--consumer', 'a']);
+    const first = traffic(7, 20, 100);
+    await addEvents(first);
+    await waitFor('the first 100 applied', async () => (await appliedCount()) === 100, 15_000, p);
+    server.freeze();
+    // Longer than the command deadline (1 s) and the blocking read's grace.
+    await new Promise((r) => setTimeout(r, 4000));
+    server.thaw();
+    const second = traffic(8, 20, 50);
+    await addEvents(second);
+    await waitFor('the next 50 applied after the thaw', async () => (await appliedCount()) === 150, 20_000, p);
+    await expectPipelineExact(raw, { prefix: PREFIX, stream: today(), events: [...first, ...second], context: 'after a frozen Redis' });
+    expect(p.stderr()).not.toMatch(/internal error|\n {4}at /);
+    expect(p.stderr().match(/refuses the work/g), p.stderr()).toHaveLength(1);
+    expect(p.stderr().match(/accepts the work again/g), p.stderr()).toHaveLength(1);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(130);
+  });
+
   it('a consumer paused (SIGSTOP) past --reclaim-idle while another takes its work: exactly once', { timeout: 90_000 }, async () => {
     await freshServer();
     // One user, many small batches: the paused consumer holds batches in memory.
-    const events = traffic(6, 1, 20_000);
+    const events = traffic(6, 1, 30_000);
     await addEvents(events);
     const a = consume(['--block', '500ms', '--consumer', 'a', '--batch', '50', '--reclaim-idle', '1h']);
     await waitFor('consumer a at work', async () => (await appliedCount()) >= 1000, 30_000, a);
-    a.child.kill('SIGSTOP');
-    const [heldByA] = (await raw.xpending(today(), 'conversion')) as [number];
-    expect(Number(heldByA)).toBeGreaterThan(0);
+    // Paused while it holds entries (between two batches it may hold none for a moment).
+    let heldByA = 0;
+    for (let tries = 0; tries < 50 && heldByA === 0; tries++) {
+      a.child.kill('SIGSTOP');
+      heldByA = Number(((await raw.xpending(today(), 'conversion')) as [number])[0]);
+      if (heldByA === 0) {
+        a.child.kill('SIGCONT');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    expect(heldByA).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 2500));
     const b = await runCli(['-c', config, '--json', 'consume', '--once', '--consumer', 'b', '--reclaim-idle', '2s', '--batch', '500'], { timeoutMs: 60_000 });
     expect(b.code, b.stderr).toBe(0);

@@ -43,7 +43,7 @@
 // them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
 import { scanKeys, type RedisClient } from '../../adapters/redis.js';
-import { isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
+import { isCommandTimeout, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
 import { findXinfoGroup, flatToRecord, parseXinfoStream, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
@@ -130,6 +130,11 @@ type ReadOutcome = { ok: true; batch: Batch } | { ok: false; error: unknown };
 /** The group vanished under a read or an ack: Redis restarted without persistence, or someone deleted it. */
 class GroupLostError extends Error {
   override name = 'GroupLostError';
+}
+
+/** A blocking read ended by the client's deadline: Redis is silent (transient, like a command timeout). */
+class ReaderSilentError extends Error {
+  override name = 'ReaderSilentError';
 }
 
 /** On a Cluster, a batch held past its fence: the entries may have been reclaimed by now. */
@@ -254,7 +259,7 @@ class ConsumerWorker {
           this.o.onWarn?.(err.message);
           continue;
         }
-        if (this.o.once || !isTransientRedisError(err)) {
+        if (this.o.once || !(isTransientRedisError(err) || err instanceof ReaderSilentError)) {
           if (this.o.once) {
             await dropNext();
             throw err;
@@ -268,6 +273,9 @@ class ConsumerWorker {
           await waitUnlessAborted(RETRY_AFTER_ERROR_MS, this.o.signal);
           continue;
         }
+        // After silence anything may have been delivered without its reply reaching
+        // this consumer: its own pending entries are read again before new ones.
+        if (err instanceof ReaderSilentError || isCommandTimeout(err)) drainOwn = true;
         await this.backOff(err);
         // A batch that was never read (the read itself failed) leaves nothing held;
         // the housekeeping that failed runs again.
@@ -444,11 +452,13 @@ class ConsumerWorker {
   private async readNew(): Promise<Batch> {
     const readAtServerMs = await this.serverTime();
     if (this.streams.length === 0) return { entries: [], readAtServerMs };
-    let block = this.o.once ? [] : ['BLOCK', this.o.blockMs];
+    let blockMs = this.o.blockMs;
+    const startedAt = this.now();
     let reply: [string, RawEntries][] | null = null;
+    // The fence counts from before the read: on a Cluster a long BLOCK would eat into it.
+    if (this.cluster) blockMs = Math.max(1, Math.min(blockMs, Math.floor(this.o.reclaimIdleMs / 4)));
+    const block = this.o.once ? [] : ['BLOCK', blockMs];
     if (this.cluster) {
-      // The fence counts from before the read: a long BLOCK would eat into it.
-      if (!this.o.once) block = ['BLOCK', Math.max(1, Math.min(this.o.blockMs, Math.floor(this.o.reclaimIdleMs / 4)))];
       // One XREADGROUP may only name keys of one slot: older streams first
       // without blocking, then today's (the last one) with BLOCK.
       for (let i = 0; i < this.streams.length && !reply; i++) {
@@ -459,6 +469,14 @@ class ConsumerWorker {
     } else {
       const args = ['GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, ...block, 'STREAMS', ...this.streams, ...this.streams.map(() => '>')];
       reply = (await this.o.reader.call('XREADGROUP', ...args)) as [string, RawEntries][] | null;
+    }
+    if (!reply && !this.o.once && this.now() - startedAt >= blockMs + this.o.config.redis.commandTimeoutMs / 2) {
+      // The reader's deadline (BLOCK + commandTimeoutMs) ended the read, not Redis
+      // (which answers a BLOCK that found nothing on time): it is frozen or the network
+      // drops packets. Its late reply (entries delivered to this consumer) would be
+      // dropped, so start a fresh connection and re-read own pending entries after.
+      this.o.reader.disconnect(true);
+      throw new ReaderSilentError(`Redis gave no answer to a blocking read in ${Math.round((blockMs + this.o.config.redis.commandTimeoutMs) / 1000)} s`);
     }
     const entries: Delivered[] = [];
     for (const [stream, raw] of reply ?? []) {
