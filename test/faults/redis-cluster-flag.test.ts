@@ -6,15 +6,14 @@
  * still reads every master, SCAN still visits every master, and warm still
  * writes its markers per key instead of in one cross-slot pipeline.
  */
-import { execFileSync } from 'node:child_process';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { closeRedis, connectRedis, scanKeys, scanNodes, type RedisClient } from '../../src/adapters/redis.js';
 import { scanConversionStates } from '../../src/domain/state/deep-scan.js';
 import { warm } from '../../src/domain/warm/run.js';
 import { createKeys } from '../../src/keys.js';
 import { startSiteStandIn, type SiteStandIn } from '../../src/standins/site.js';
+import { startCluster, type LocalCluster } from '../helpers/faults.js';
 import { makeConfig } from '../helpers/redis.js';
 
 /** The same client, seen as an instance of no class launchctl knows (as another ioredis copy's would be). */
@@ -29,7 +28,7 @@ function fromAnotherIoredis(client: RedisClient): RedisClient {
 }
 
 describe('Cluster detection by isCluster', () => {
-  const servers: RedisServerHandle[] = [];
+  let cluster: LocalCluster;
   let client: RedisClient;
   let site: SiteStandIn;
   const prefix = 'flag:';
@@ -37,19 +36,15 @@ describe('Cluster detection by isCluster', () => {
   const paths = Array.from({ length: 40 }, (_, i) => `/p${i}`);
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i++) servers.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }));
-    execFileSync('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
-    const probe = new Redis(servers[0]!.url);
-    for (let i = 0; i < 50 && !/cluster_state:ok/.test(String(await probe.call('CLUSTER', 'INFO'))); i++) await new Promise((r) => setTimeout(r, 100));
-    probe.disconnect();
-    client = await connectRedis(makeConfig({ redis: { cluster: true } }, servers[0]!.url, prefix).redis);
+    cluster = await startCluster(3);
+    client = await connectRedis(makeConfig({ redis: { cluster: true } }, cluster.url, prefix).redis);
     site = await startSiteStandIn({ paths, renderMs: 1 });
   }, 30_000);
 
   afterAll(async () => {
     if (client) await closeRedis(client);
     await site?.stop();
-    await Promise.all(servers.map((s) => s.stop()));
+    await cluster?.stop();
   });
 
   it('the stand-in is no Cluster by instanceof, and is one by its flag', () => {
@@ -66,7 +61,7 @@ describe('Cluster detection by isCluster', () => {
     for await (const batch of scanKeys(foreign, `${prefix}*`)) seen += batch.length;
     expect(seen).toBe(60);
 
-    const config = makeConfig({ site: { origin: site.origin }, warm: { paths: paths.map((path) => ({ path, ttl: 60 })), retries: 0 } }, servers[0]!.url, prefix);
+    const config = makeConfig({ site: { origin: site.origin }, warm: { paths: paths.map((path) => ({ path, ttl: 60 })), retries: 0 } }, cluster.url, prefix);
     const { result } = await warm({ config, redis: foreign });
     expect(result?.paths.filter((p) => p.stage === 'redis')).toEqual([]);
     expect(result?.warmed).toBe(paths.length);

@@ -3,7 +3,8 @@
 // own deadline; the Redis facts share one connection.
 import { createHttpAgent } from '../../../adapters/http.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../../adapters/redis.js';
-import { maskUrl, readSecret } from '../../../config/load.js';
+import { readSecret } from '../../../config/load.js';
+import { maskUrl } from '../../../util/mask.js';
 import type { LaunchConfig } from '../../../config/schema.js';
 import { UnreachableError } from '../../../errors.js';
 import { createKeys } from '../../../keys.js';
