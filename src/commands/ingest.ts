@@ -2,39 +2,68 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { closeRedis, connectRedis } from '../adapters/redis.js';
+import type { Cluster } from 'ioredis';
+import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
+import { describeConnectError, isClusterClient, isConnectionError, lostRedisError } from '../adapters/redis-errors.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
-import { errorCode, UsageError } from '../errors.js';
+import { ConfigError, errorCode, isLaunchctlError, UsageError } from '../errors.js';
 import { ingestLines, type NdjsonResult } from '../domain/engagement/ndjson.js';
-import { formatDuration } from '../util/duration.js';
+import { progressSharesSlot } from '../keys.js';
+import { formatDuration, parsePositiveInt } from '../util/duration.js';
 
 /** Files at least this big get a progress bar. */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
 /** Rejected lines listed in the human report (--json lists up to 1000). */
 const LISTED_ERRORS = 20;
+/** A chunk without a reply for this many connect timeouts counts as a lost connection. */
+const REPLY_TIMEOUT_CONNECT_TIMEOUTS = 5;
+/** How long a lost connection is retried before ingest stops with exit 3. */
+const RECONNECT_WINDOW_MS = 5000;
 
 export interface IngestCommandOptions {
+  fromLine?: string;
   /** Where `-` reads from (tests pass a stream; the CLI uses process.stdin). */
   stdin?: Readable;
 }
 
 export async function ingestCommand(ctx: CommandContext, file = '-', options: IngestCommandOptions = {}): Promise<number> {
+  const fromLine = options.fromLine === undefined ? 1 : parsePositiveInt(options.fromLine, '--from-line');
   const { config } = await loadContextConfig(ctx);
+  if (config.redis.cluster && !progressSharesSlot(config.redis.keyPrefix)) {
+    throw new ConfigError('redis.keyPrefix: on a cluster, a prefix with braces must hold a hash tag (`{app}:`), so ingest can write its progress record with the events', ['redis.keyPrefix']);
+  }
   const source = await openSource(file, ctx, options.stdin);
-  const client = await connectRedis(config.redis, 'oneshot');
+  const clients = new Set<RedisClient>();
+  // ingest's connection never reconnects by itself: ioredis would re-send a
+  // transaction Redis may already have executed (autoResendUnfulfilledCommands),
+  // and with that option off ioredis 5 leaves the command's promise pending
+  // forever (redis/ioredis#2193). ingestLines opens a new one and asks the
+  // progress record what got in.
+  const connect = async () => {
+    const client = await connectRedis(config.redis, 'oneshot');
+    clients.add(client);
+    withoutAutoReconnect(client);
+    return client;
+  };
+  const client = await connect();
   const started = Date.now();
   let result: NdjsonResult;
   try {
     const progress = source.size >= PROGRESS_MIN_BYTES ? ctx.out.progress(`ingest ${file}`, source.size) : undefined;
     let lastBytes = 0;
     let lastNoteAt = Date.now();
-    result = await ingestLines(createInterface({ input: source.stream, crlfDelay: Infinity }), {
+    result = await ingestLines(source.stream, {
       redis: client,
       config,
       signal: ctx.signal,
-      onTrim: (t) => ctx.out.warn(`Redis is out of memory: trimmed ${t.stream} from ${t.lengthBefore} to ${t.lengthAfter} entries (attempt ${t.attempt})`),
+      fromLine,
+      reconnect: connect,
+      reconnectWindowMs: RECONNECT_WINDOW_MS,
+      replyTimeoutMs: REPLY_TIMEOUT_CONNECT_TIMEOUTS * config.redis.connectTimeoutMs,
+      onConnection: (event, err) =>
+        ctx.out.warn(event === 'lost' ? `lost the connection to Redis (${describeConnectError(err)}): reconnecting for up to ${RECONNECT_WINDOW_MS / 1000} s` : 'reconnected to Redis; carrying on'),
+      onTrim: (t) => ctx.out.warn(`Redis is out of memory: removed ${t.lengthBefore - t.lengthAfter} entries every consumer group had acked from ${t.stream} (attempt ${t.attempt})`),
       onProgress: (ingested, bytes) => {
         if (progress) {
           progress.tick(bytes - lastBytes, `${ingested} events`);
@@ -48,24 +77,46 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
     progress?.done(`${result.ingested} events`);
   } finally {
     source.stream.destroy();
-    await closeRedis(client);
+    await Promise.all([...clients].map((c) => closeRedis(c)));
   }
   const durationMs = Date.now() - started;
+  if (result.resumed) ctx.out.info(`continuing run ${result.resumed.runId} of this input: lines up to ${result.resumed.lastLine} were already written by it`);
+  const resume = `launchctl ingest ${file} --from-line ${result.certainLine + 1}`;
   if (result.error) {
-    ctx.out.info(`ingest stopped after ${result.ingested} events (line ${result.lines})`);
-    throw result.error;
+    const err = isLaunchctlError(result.error) ? result.error : isConnectionError(result.error) ? lostRedisError(config.redis.url, result.error) : undefined;
+    if (!err) throw result.error;
+    // lostRedisError's generic advice ("run the command again") would write everything twice here.
+    const advice = err.details.filter((d) => !d.startsWith('what was reported'));
+    err.details.splice(0, err.details.length, `lines 1-${result.certainLine} are certainly in the stream (${result.ingested} events added by this run); resume with: ${resume}`, ...advice);
+    throw err;
   }
+  if (ctx.signal.aborted) ctx.out.info(`ingest stopped at line ${result.certainLine}; resume with: ${resume}`);
   if (ctx.out.json) {
-    ctx.out.printJson({ ingested: result.ingested, rejected: result.rejected, errors: result.errors, durationMs });
+    ctx.out.printJson({ ingested: result.ingested, rejected: result.rejected, errors: result.errors, durationMs, lines: result.lines, certainLine: result.certainLine, skipped: result.skipped, reconnects: result.reconnects });
   } else {
     ctx.out.result(renderIngestReport(result, durationMs));
   }
   return result.rejected > 0 ? 1 : 0;
 }
 
+/** Makes a client give up on a lost connection instead of reconnecting (and re-sending what was in flight). */
+function withoutAutoReconnect(client: RedisClient): void {
+  const never = { retryStrategy: () => null };
+  if (!isClusterClient(client)) {
+    Object.assign(client.options, never);
+    return;
+  }
+  // A cluster's node connections take redisOptions (where the factory put its retryStrategy).
+  const cluster = client as Cluster;
+  Object.assign(cluster.options.redisOptions ?? {}, never);
+  for (const node of cluster.nodes()) Object.assign(node.options, never);
+}
+
 export function renderIngestReport(result: NdjsonResult, durationMs: number): string {
   const rate = durationMs > 0 ? Math.round((result.ingested * 1000) / durationMs) : result.ingested;
-  const lines = [`ingested ${result.ingested} events in ${formatDuration(durationMs)} (${rate}/s), rejected ${result.rejected} line(s)`];
+  const skipped = result.skipped > 0 ? `, skipped ${result.skipped} line(s) (--from-line)` : '';
+  const lines = [`ingested ${result.ingested} events in ${formatDuration(durationMs)} (${rate}/s), rejected ${result.rejected} line(s)${skipped}`];
+  if (result.reconnects > 0) lines.push(`  the connection to Redis was lost ${result.reconnects} time(s); every event went in once`);
   for (const e of result.errors.slice(0, LISTED_ERRORS)) lines.push(`  line ${e.line}: ${e.reason}`);
   if (result.rejected > LISTED_ERRORS) lines.push(`  ... and ${result.rejected - LISTED_ERRORS} more (--json lists up to 1000)`);
   return lines.join('\n');
