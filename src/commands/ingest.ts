@@ -87,7 +87,11 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
     if (!err) throw result.error;
     // lostRedisError's generic advice ("run the command again") would write everything twice here.
     const advice = err.details.filter((d) => !d.startsWith('what was reported'));
-    err.details.splice(0, err.details.length, `lines 1-${result.certainLine} are certainly in the stream (${result.ingested} events added by this run); resume with: ${resume}`, ...advice);
+    const done =
+      result.certainLine > 0
+        ? `every line up to ${result.certainLine} is certainly in the stream or was rejected (${result.ingested} events added by this run)`
+        : 'no line is certainly in the stream yet';
+    err.details.splice(0, err.details.length, `${done}; resume with: ${resume}`, ...advice);
     throw err;
   }
   if (ctx.signal.aborted) ctx.out.info(`ingest stopped at line ${result.certainLine}; resume with: ${resume}`);

@@ -73,6 +73,8 @@ export class LineSplitter {
   private parts: Buffer[] = [];
   private length = 0;
   private over = false;
+  /** The last byte of the line so far (a CR before the LF is not counted). */
+  private lastByte = -1;
   constructor(private readonly maxBytes: number) {}
 
   /** The complete lines of `chunk` (with what came before it). */
@@ -87,7 +89,10 @@ export class LineSplitter {
         this.over = true;
         this.parts = [];
       }
-      if (!this.over && end > start) this.parts.push(chunk.subarray(start, end));
+      if (end > start) {
+        if (!this.over) this.parts.push(chunk.subarray(start, end));
+        this.lastByte = chunk[end - 1]!;
+      }
       if (nl < 0) return out;
       out.push(this.take());
       start = nl + 1;
@@ -101,19 +106,16 @@ export class LineSplitter {
   }
 
   private take(): SplitLine {
+    const length = this.lastByte === 13 ? this.length - 1 : this.length;
     let bytes: Buffer | null = null;
-    let length = this.length;
-    if (!this.over) {
+    if (!this.over && length <= this.maxBytes) {
       bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.length);
-      if (bytes.length > 0 && bytes[bytes.length - 1] === 13) {
-        bytes = bytes.subarray(0, bytes.length - 1);
-        length--;
-      }
-      if (length > this.maxBytes) bytes = null;
+      bytes = bytes.subarray(0, length);
     }
     this.parts = [];
     this.length = 0;
     this.over = false;
+    this.lastByte = -1;
     return { bytes, length };
   }
 }
