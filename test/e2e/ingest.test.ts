@@ -1,7 +1,8 @@
 /**
  * `launchctl ingest` and `launchctl consume --once` as processes: rejects with
  * line numbers and exit 1, the --json shapes, stdin with `-`, a missing file
- * (exit 2), an unreachable Redis (exit 3).
+ * (exit 2), an unreachable Redis (exit 3), --from-line. The faults (OOM,
+ * resets, a lost server, oversized lines) are in test/faults/ingest-*.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -107,11 +108,40 @@ describe('launchctl ingest', () => {
       cli.child.stdin.end(`${batch}\n`);
       expect(await cli.exited).toBe(3);
       expect(cli.stderr()).toMatch(new RegExp(`lost the connection to Redis at redis://:\\*{4}@127\\.0\\.0\\.1:${server.port}`));
+      expect(cli.stderr()).toMatch(/resume with: launchctl ingest - --from-line \d+/);
       expect(cli.stderr()).not.toContain('internal error');
       expect(cli.stderr()).not.toContain('mid-s3cret');
     } finally {
       await server.stop();
     }
+  });
+
+  it('--from-line skips the lines before it; on an input whose last run got further, it skips what that run wrote', async () => {
+    const file = join(dir, 'from-line.ndjson');
+    const users = Array.from({ length: 5 }, () => randomUUID());
+    await writeFile(file, `${users.map((u, i) => line(u, 'hover', i + 1)).join('\n')}\n`);
+    const config = await writeConfig();
+    const stream = createKeys(redis.prefix()).engagementStream(utcDay(Date.now()));
+    const first = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file, '--from-line', '3']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ingested: 3, skipped: 2, certainLine: 5 });
+    const userIds = async () => ((await redis.client().xrange(stream, '-', '+')) as [string, string[]][]).map(([, f]) => f[1]);
+    expect(await userIds()).toEqual(users.slice(2));
+    // That run recorded line 5: resuming from line 4 writes nothing twice.
+    const again = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file, '--from-line', '4']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ingested: 0, skipped: 5 });
+    expect(again.stderr).toMatch(/continuing run \w+ of this input: lines up to 5 were already written by it/);
+    // A plain re-run writes everything again: what a user who re-runs asks for.
+    const plain = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file]);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ ingested: 5, skipped: 0 });
+    expect(await userIds()).toEqual([...users.slice(2), ...users]);
+  });
+
+  it('--from-line takes a positive whole number (exit 2 naming the flag)', async () => {
+    const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'ingest', '-', '--from-line', 'zero']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--from-line');
   });
 
   it('consume rejects a bad flag value naming the flag (exit 2)', async () => {

@@ -94,14 +94,19 @@ export class EventTooLargeError extends InvalidEventError {
   }
 }
 
-/** The stream entry of an event, or EventTooLargeError when it is longer than maxBytes (field names and values, UTF-8). */
+/**
+ * The stream entry of an event; EventTooLargeError when it is longer than
+ * maxBytes (field names and values, UTF-8), InvalidEventError when its payload
+ * cannot be written as JSON.
+ */
 export function encodeEvent(event: EngagementEvent, maxBytes: number): string[] {
   let fields: string[];
   try {
     fields = buildEntryFields(event);
-  } catch {
-    // JSON.stringify of a payload past V8's string limit throws RangeError.
-    throw new EventTooLargeError(null, maxBytes);
+  } catch (err) {
+    // JSON.stringify throws RangeError past V8's string limit, TypeError on a cycle or a BigInt.
+    if (err instanceof RangeError) throw new EventTooLargeError(null, maxBytes);
+    throw new InvalidEventError(`payload: cannot be written as JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
   }
   let bytes = 0;
   for (const f of fields) bytes += Buffer.byteLength(f);
