@@ -3,12 +3,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
 import { describeConnectError, isClusterClient, isConnectionError, lostRedisError } from '../adapters/redis-errors.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
 import { ConfigError, errorCode, isLaunchctlError, UsageError } from '../errors.js';
-import { ingestLines, type NdjsonResult } from '../domain/engagement/ndjson.js';
+import { ingestLines, redisConnection, type IngestConnection, type NdjsonResult } from '../domain/engagement/ndjson.js';
+import { RespConnection } from '../domain/engagement/resp-connection.js';
 import { progressSharesSlot } from '../keys.js';
 import { formatDuration, parsePositiveInt } from '../util/duration.js';
 
@@ -34,19 +35,33 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
     throw new ConfigError('redis.keyPrefix: on a cluster, a prefix with braces must hold a hash tag (`{app}:`), so ingest can write its progress record with the events', ['redis.keyPrefix']);
   }
   const source = await openSource(file, ctx, options.stdin);
-  const clients = new Set<RedisClient>();
-  // ingest's connection never reconnects by itself: ioredis would re-send a
+  const closers: (() => Promise<void> | void)[] = [];
+  // ingest's connections never reconnect by themselves: ioredis would re-send a
   // transaction Redis may already have executed (autoResendUnfulfilledCommands),
   // and with that option off ioredis 5 leaves the command's promise pending
-  // forever (redis/ioredis#2193). ingestLines opens a new one and asks the
-  // progress record what got in.
-  const connect = async () => {
+  // forever (redis/ioredis#2193). ingestLines opens new ones and asks the
+  // progress record what got in. connectRedis checks the server and the
+  // credentials and gives the usual errors; the chunks then go through a bare
+  // RESP connection with the same options (resp-connection.ts says why), except
+  // on a cluster.
+  const connect = async (): Promise<{ client: RedisClient; connection: IngestConnection }> => {
     const client = await connectRedis(config.redis, 'oneshot');
-    clients.add(client);
     withoutAutoReconnect(client);
-    return client;
+    let connection = redisConnection(client);
+    if (!isClusterClient(client)) {
+      try {
+        const writer = await RespConnection.open((client as Redis).options, config.redis.connectTimeoutMs);
+        connection = { ...connection, execChunk: (chunk, maxLen) => writer.execChunk(chunk, maxLen), chunkConnectionId: () => Promise.resolve(writer.id), close: () => (writer.close(), client.disconnect()) };
+        closers.push(() => writer.close());
+      } catch (err) {
+        client.disconnect();
+        throw err;
+      }
+    }
+    closers.push(() => closeRedis(client));
+    return { client, connection };
   };
-  const client = await connect();
+  const first = await connect();
   const started = Date.now();
   let result: NdjsonResult;
   try {
@@ -54,11 +69,12 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
     let lastBytes = 0;
     let lastNoteAt = Date.now();
     result = await ingestLines(source.stream, {
-      redis: client,
+      redis: first.client,
+      connection: first.connection,
       config,
       signal: ctx.signal,
       fromLine,
-      reconnect: connect,
+      reconnect: async () => (await connect()).connection,
       reconnectWindowMs: RECONNECT_WINDOW_MS,
       replyTimeoutMs: REPLY_TIMEOUT_CONNECT_TIMEOUTS * config.redis.connectTimeoutMs,
       onConnection: (event, err) =>
@@ -77,7 +93,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
     progress?.done(`${result.ingested} events`);
   } finally {
     source.stream.destroy();
-    await Promise.all([...clients].map((c) => closeRedis(c)));
+    await Promise.all(closers.map((close) => close()));
   }
   const durationMs = Date.now() - started;
   if (result.resumed) ctx.out.info(`continuing run ${result.resumed.runId} of this input: lines up to ${result.resumed.lastLine} were already written by it`);

@@ -154,26 +154,31 @@ export function isOomError(err: unknown): boolean {
   return previous.some((e) => replyErrorCode(e) === 'OOM');
 }
 
+/** What the OOM path needs of a connection: ioredis clients and RespConnection both have it. */
+export interface CommandCaller {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}
+
 let trimAckedText: Promise<string> | undefined;
 
 /**
  * Removes the entries of `stream` that every consumer group has acked (one
  * atomic script, scripts/trim-acked.lua); returns how many went and the cut.
  */
-export async function trimAcked(client: RedisClient, stream: string): Promise<{ removed: number; minId: string }> {
+export async function trimAcked(client: CommandCaller, stream: string): Promise<{ removed: number; minId: string }> {
   const script = await (trimAckedText ??= readLua(import.meta.url, 'scripts/trim-acked.lua'));
-  const [removed, minId] = (await client.eval(script, 1, stream)) as [number, string];
+  const [removed, minId] = (await client.call('EVAL', script, 1, stream)) as [number, string];
   return { removed: Number(removed), minId };
 }
 
 /** The figures for StreamFullError; a figure Redis will not give (a managed service, a lost reply) is null. */
-export async function diagnoseOom(client: RedisClient, stream: string, trimmed: number): Promise<OomDiagnosis> {
+export async function diagnoseOom(client: CommandCaller, stream: string, trimmed: number): Promise<OomDiagnosis> {
   const [memory, length, groups] = await Promise.all([
-    client.info('memory').then(
-      (text) => parseInfo(text),
+    client.call('INFO', 'memory').then(
+      (text) => parseInfo(String(text)),
       () => new Map<string, string>(),
     ),
-    client.xlen(stream).catch(() => null),
+    client.call('XLEN', stream).then(Number, () => null),
     client.call('XINFO', 'GROUPS', stream).then(parseXinfoGroups, () => []),
   ]);
   const num = (k: string) => (memory.has(k) ? Number(memory.get(k)) : null);
@@ -185,7 +190,7 @@ export async function diagnoseOom(client: RedisClient, stream: string, trimmed: 
  * the stream and tries again: at most maxRetries times, and only while that
  * removes something. Then throws StreamFullError with the figures.
  */
-export async function withOomRoom<T>(client: RedisClient, stream: string, count: number, options: Pick<IngestOptions, 'maxOomRetries' | 'onTrim'>, send: () => Promise<T>): Promise<T> {
+export async function withOomRoom<T>(client: CommandCaller, stream: string, count: number, options: Pick<IngestOptions, 'maxOomRetries' | 'onTrim'>, send: () => Promise<T>): Promise<T> {
   const maxRetries = options.maxOomRetries ?? DEFAULT_OOM_RETRIES;
   let trimmed = 0;
   for (let attempt = 0; ; attempt++) {
@@ -196,7 +201,7 @@ export async function withOomRoom<T>(client: RedisClient, stream: string, count:
     }
     let removed = 0;
     if (attempt < maxRetries) {
-      const lengthBefore = await client.xlen(stream);
+      const lengthBefore = Number(await client.call('XLEN', stream));
       const cut = await trimAcked(client, stream);
       removed = cut.removed;
       trimmed += removed;

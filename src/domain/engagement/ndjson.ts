@@ -8,7 +8,7 @@ import { isClusterClient, isConnectionError } from '../../adapters/redis-errors.
 import { createKeys, utcDay } from '../../keys.js';
 import { DAY_MS } from '../../util/duration.js';
 import { buildEntryFields, checkEvent, type EventCheck } from './event.js';
-import { execChunk, withOomRoom, type EntryChunk, type IngestOptions } from './ingest.js';
+import { execChunk, withOomRoom, type CommandCaller, type EntryChunk, type IngestOptions } from './ingest.js';
 
 /** Events per transaction. */
 export const INGEST_BATCH = 1000;
@@ -133,18 +133,45 @@ export interface IngestLinesOptions extends IngestOptions {
   batchSize?: number;
   /** Lines before this one (1-based) are skipped; when the input's progress record reaches it, its run is continued. */
   fromLine?: number;
+  /** What the chunks go through (default: the `redis` client, see redisConnection). */
+  connection?: IngestConnection;
   /**
    * A new connection after the current one was lost. Without it a lost
    * connection ends the run (error set). With it, ingestion reconnects for up to
    * reconnectWindowMs and resends only what the progress record says is missing.
-   * The client given must not re-send commands by itself after a reconnect.
+   * The connection must not re-send commands by itself after a reconnect.
    */
-  reconnect?: () => Promise<RedisClient>;
+  reconnect?: () => Promise<IngestConnection>;
   reconnectWindowMs?: number;
   /** A chunk without a reply after this long counts as a lost connection (a server that stopped answering). */
   replyTimeoutMs?: number;
   /** Told when the connection was lost and when ingestion carries on over a new one. */
   onConnection?: (event: 'lost' | 'restored', err?: unknown) => void;
+}
+
+/** A connection for ingestLines: commands, chunk transactions, and the id of the connection that carries them. */
+export interface IngestConnection extends CommandCaller {
+  execChunk(chunk: EntryChunk, maxLen: number): Promise<void>;
+  /** CLIENT ID of the connection that carries the chunks, for CLIENT KILL after a loss; undefined on a cluster. */
+  chunkConnectionId(): Promise<string | undefined>;
+  close(): void;
+}
+
+/**
+ * An ioredis client as an IngestConnection (the library's way, and the CLI's on
+ * a cluster): chunks as ioredis MULTI transactions. On a cluster there is one
+ * connection per node, so no id: the race CLIENT KILL closes stays open there.
+ */
+export function redisConnection(client: RedisClient): IngestConnection {
+  let id: Promise<string | undefined> | undefined;
+  return {
+    call: (command, ...args) => client.call(command, ...args),
+    execChunk: async (chunk, maxLen) => {
+      await execChunk(client, chunk, maxLen);
+    },
+    chunkConnectionId: () => (id ??= isClusterClient(client) ? Promise.resolve(undefined) : client.call('CLIENT', 'ID').then(String)),
+    close: () => client.disconnect(),
+  };
 }
 
 interface Chunk extends EntryChunk {
@@ -171,7 +198,9 @@ export async function ingestLines(input: AsyncIterable<Buffer | string>, options
   const sourceHash = createHash('sha256');
   let sourceBytes = 0;
   let sourceDone = false;
-  let client = options.redis;
+  let client = options.connection ?? redisConnection(options.redis);
+  /** CLIENT ID of each connection that carried chunks, once known. */
+  const ids = new WeakMap<IngestConnection, string | undefined>();
   let skipThrough = fromLine - 1;
   let entries: string[][] = [];
   let chunkFirstLine = fromLine;
@@ -209,8 +238,16 @@ export async function ingestLines(input: AsyncIterable<Buffer | string>, options
     let lostAt: number | undefined;
     for (;;) {
       try {
-        if (options.reconnect && !clientIds.has(client)) await rememberClientId(client);
-        const value = await attempt(lostAt !== undefined);
+        const conn = client;
+        // Bounded as a whole: a server that stops answering is a lost connection, whichever command it stopped at.
+        const value = await withTimeout(
+          (async () => {
+            if (options.reconnect && !ids.has(conn)) ids.set(conn, await conn.chunkConnectionId());
+            return attempt(lostAt !== undefined);
+          })(),
+          options.replyTimeoutMs,
+          conn,
+        );
         if (lostAt !== undefined) options.onConnection?.('restored');
         return value;
       } catch (err) {
@@ -219,7 +256,7 @@ export async function ingestLines(input: AsyncIterable<Buffer | string>, options
           lostAt = Date.now();
           options.onConnection?.('lost', err);
         }
-        const next = await reconnectWithin(lostAt + (options.reconnectWindowMs ?? DEFAULT_RECONNECT_WINDOW_MS), client, options.reconnect);
+        const next = await reconnectWithin(lostAt + (options.reconnectWindowMs ?? DEFAULT_RECONNECT_WINDOW_MS), client, ids.get(client), options.reconnect, options.replyTimeoutMs);
         if (!next) throw err;
         client = next;
         result.reconnects++;
@@ -231,10 +268,10 @@ export async function ingestLines(input: AsyncIterable<Buffer | string>, options
     reconnecting(async (afterLoss) => {
       if (afterLoss) {
         // The chunk sent without a reply may have been executed: its progress record says.
-        const record = parseProgress(await client.hget(chunk.progress!.key, chunk.progress!.field));
+        const record = parseProgress((await client.call('HGET', chunk.progress!.key, chunk.progress!.field)) as string | null);
         if (record && record.runId === result.runId && record.lastLine >= chunk.lastLine) return;
       }
-      await withOomRoom(client, chunk.stream, chunk.entries.length, options, () => withTimeout(execChunk(client, chunk, options.config.streams.maxLen), options.replyTimeoutMs, client));
+      await withOomRoom(client, chunk.stream, chunk.entries.length, options, () => client.execChunk(chunk, options.config.streams.maxLen));
     });
 
   /** Sends the events gathered so far as one chunk covering the lines up to lastLine. */
@@ -270,7 +307,7 @@ export async function ingestLines(input: AsyncIterable<Buffer | string>, options
       Promise.all(
         [day, day - DAY_MS].map(async (t) => {
           const stream = keys.engagementStream(utcDay(t));
-          return parseProgress(await client.hget(keys.ingestProgress(stream), result.source));
+          return parseProgress((await client.call('HGET', keys.ingestProgress(stream), result.source)) as string | null);
         }),
       ),
     );
@@ -345,7 +382,7 @@ function isLostConnection(err: unknown): boolean {
 }
 
 /** Rejects (and drops the connection, failing what else is in flight on it) when the reply takes longer than ms. */
-async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, client: RedisClient): Promise<T> {
+async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, client: IngestConnection): Promise<T> {
   if (!ms) return promise;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -353,7 +390,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, clien
       promise,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          client.disconnect();
+          client.close();
           reject(Object.assign(new Error(`no reply from Redis within ${ms} ms`), { code: 'ETIMEDOUT' }));
         }, ms);
       }),
@@ -369,17 +406,17 @@ async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, clien
  * transaction still buffered on the server must not run after the progress
  * record is read), then hands it over.
  */
-async function reconnectWithin(deadline: number, old: RedisClient, reconnect: () => Promise<RedisClient>): Promise<RedisClient | null> {
-  const oldId = clientIds.get(old);
-  old.disconnect();
+async function reconnectWithin(deadline: number, old: IngestConnection, oldId: string | undefined, reconnect: () => Promise<IngestConnection>, replyTimeoutMs: number | undefined): Promise<IngestConnection | null> {
+  old.close();
   while (Date.now() < deadline) {
     try {
       const next = await reconnect();
       if (oldId !== undefined) {
         try {
-          await next.call('CLIENT', 'KILL', 'ID', oldId);
-        } catch {
+          await withTimeout(next.call('CLIENT', 'KILL', 'ID', oldId), replyTimeoutMs, next);
+        } catch (err) {
           // "No such client": the server already dropped it (or CLIENT KILL is not allowed on this service).
+          if (isLostConnection(err)) throw err;
         }
       }
       return next;
@@ -388,16 +425,4 @@ async function reconnectWithin(deadline: number, old: RedisClient, reconnect: ()
     }
   }
   return null;
-}
-
-const clientIds = new WeakMap<RedisClient, string>();
-
-/**
- * Records the server's id of a client's connection (CLIENT ID), so a later
- * reconnect can kill that connection on the server. Not on a cluster (one
- * connection per node): there the race it closes stays open.
- */
-export async function rememberClientId(client: RedisClient): Promise<void> {
-  if (isClusterClient(client)) return;
-  clientIds.set(client, String(await client.call('CLIENT', 'ID')));
 }
