@@ -35,7 +35,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
     throw new ConfigError('redis.keyPrefix: on a cluster, a prefix with braces must hold a hash tag (`{app}:`), so ingest can write its progress record with the events', ['redis.keyPrefix']);
   }
   const source = await openSource(file, ctx, options.stdin);
-  const closers: (() => Promise<void> | void)[] = [];
+  const closers: (() => Promise<void>)[] = [];
   // ingest's connections never reconnect by themselves: ioredis would re-send a
   // transaction Redis may already have executed (autoResendUnfulfilledCommands),
   // and with that option off ioredis 5 leaves the command's promise pending
@@ -52,7 +52,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
       try {
         const writer = await RespConnection.open((client as Redis).options, config.redis.connectTimeoutMs);
         connection = { ...connection, execChunk: (chunk, maxLen) => writer.execChunk(chunk, maxLen), chunkConnectionId: () => Promise.resolve(writer.id), close: () => (writer.close(), client.disconnect()) };
-        closers.push(() => writer.close());
+        closers.push(() => Promise.resolve(writer.close()));
       } catch (err) {
         client.disconnect();
         throw err;
