@@ -65,6 +65,8 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
   const started = Date.now();
   let result: NdjsonResult;
   try {
+    // Ctrl-C: stop reading (stdin may be idle); the chunk in flight is finished.
+    ctx.signal.addEventListener('abort', () => source.stream.destroy(), { once: true });
     const progress = source.size >= PROGRESS_MIN_BYTES ? ctx.out.progress(`ingest ${file}`, source.size) : undefined;
     let lastBytes = 0;
     let lastNoteAt = Date.now();

@@ -5,7 +5,7 @@
  * resets, a lost server, oversized lines) are in test/faults/ingest-*.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -132,10 +132,28 @@ describe('launchctl ingest', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ ingested: 0, skipped: 5 });
     expect(again.stderr).toMatch(/continuing run \w+ of this input: lines up to 5 were already written by it/);
+    // The same bytes on stdin are the same input (the source is a hash of the first line).
+    const stdin = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', '-', '--from-line', '2'], { input: await readFile(file, 'utf8') });
+    expect(JSON.parse(stdin.stdout)).toMatchObject({ ingested: 0, skipped: 5 });
     // A plain re-run writes everything again: what a user who re-runs asks for.
     const plain = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file]);
     expect(JSON.parse(plain.stdout)).toMatchObject({ ingested: 5, skipped: 0 });
     expect(await userIds()).toEqual([...users.slice(2), ...users]);
+  });
+
+  it('Ctrl-C finishes the chunk in flight, exits 130 and prints the line to resume from', async () => {
+    const config = await writeConfig();
+    const stream = createKeys(redis.prefix()).engagementStream(utcDay(Date.now()));
+    const cli = startCli(['-c', config, '--redis', redis.url(), 'ingest', '-']);
+    // stdin stays open and idle: Ctrl-C must not wait for more input.
+    cli.child.stdin.write(`${Array.from({ length: 2500 }, (_, i) => line(randomUUID(), 'hover', i)).join('\n')}\n`);
+    for (let i = 0; i < 200 && (await redis.client().xlen(stream)) < 2000; i++) await new Promise((r) => setTimeout(r, 25));
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
+    const m = /ingest stopped at line (\d+); resume with: launchctl ingest - --from-line (\d+)/.exec(cli.stderr());
+    expect(m, cli.stderr()).not.toBeNull();
+    expect(Number(m![2])).toBe(Number(m![1]) + 1);
+    expect(await redis.client().xlen(stream)).toBe(Number(m![1]));
   });
 
   it('--from-line takes a positive whole number (exit 2 naming the flag)', async () => {

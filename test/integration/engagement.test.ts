@@ -20,6 +20,7 @@ import { callApply, ensureApplyScript, evaluateConversionPath, type ApplyInput }
 import { runConsumer, type ConsumerOptions } from '../../src/domain/engagement/consumer.js';
 import type { EngagementEvent } from '../../src/domain/engagement/event.js';
 import { EventTooLargeError, ingestEngagement, ingestEvents, InvalidEventError, StreamFullError } from '../../src/domain/engagement/ingest.js';
+import { ingestLines } from '../../src/domain/engagement/ndjson.js';
 import { applyRules, buildRules, confidenceBucket, type RuleState } from '../../src/domain/engagement/rules.js';
 import { createKeys, utcDay } from '../../src/keys.js';
 import { CONVERSION_CASES } from '../fixtures/conversion-cases.js';
@@ -201,6 +202,19 @@ describe('library API', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     await expect(ingestEngagement(event(randomUUID(), 'hover', 1, cyclic), { redis: c, config })).rejects.toThrow(/^invalid engagement event: payload: cannot be written as JSON \(Converting circular structure/);
+  });
+
+  it('ingestLines with fromLine continues a run recorded in yesterday’s stream (one that crossed midnight UTC)', async () => {
+    const { config, client: c } = await connect();
+    const text = `${Array.from({ length: 30 }, (_, i) => JSON.stringify(event(randomUUID(), 'hover', i))).join('\n')}\n`;
+    const beforeMidnight = Date.UTC(2026, 11, 8, 23, 59);
+    const first = await ingestLines([Buffer.from(text)], { redis: c, config, now: () => beforeMidnight, batchSize: 10 });
+    expect(first).toMatchObject({ ingested: 30, certainLine: 30 });
+    const resumed = await ingestLines([Buffer.from(text)], { redis: c, config, now: () => beforeMidnight + 10 * 60_000, fromLine: 25 });
+    expect(resumed).toMatchObject({ resumed: { runId: first.runId, lastLine: 30 }, ingested: 0, skipped: 30, certainLine: 30 });
+    const keys = createKeys(config.redis.keyPrefix);
+    expect(await redis.client().xlen(keys.engagementStream('2026-12-08'))).toBe(30);
+    expect(await redis.client().exists(keys.engagementStream('2026-12-09'))).toBe(0);
   });
 
   it('evaluateConversionPath applies the rules atomically and returns the new state', async () => {

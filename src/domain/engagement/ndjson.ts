@@ -368,11 +368,13 @@ export async function ingestLines(input: AsyncIterable<Buffer | string>, options
       if (result.lines === 0) result.source = '';
     }
     if (!failure) await closeChunk(result.lines);
-    if (inFlight) await inFlight;
   } catch (err) {
-    // Redis lost outside a chunk (CLIENT ID, the progress record of --from-line), or the input failed.
-    failure ??= err instanceof Error ? err : new Error(String(err));
+    // Redis lost outside a chunk (the progress record of --from-line), or the
+    // input failed; an input destroyed on Ctrl-C is just the end of the run.
+    if (!options.signal?.aborted) failure ??= err instanceof Error ? err : new Error(String(err));
   }
+  // The chunk in flight is finished either way (its outcome settles certainLine).
+  if (inFlight) await inFlight;
   return failure === undefined ? result : { ...result, error: failure };
 }
 
