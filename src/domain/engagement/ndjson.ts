@@ -187,7 +187,7 @@ interface Chunk extends EntryChunk {
  * streams.maxEventBytes are rejected without being held. Stops reading when the
  * signal aborts or a chunk fails (then `error` is set).
  */
-export async function ingestLines(input: AsyncIterable<Buffer | string>, options: IngestLinesOptions): Promise<NdjsonResult> {
+export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: IngestLinesOptions): Promise<NdjsonResult> {
   const maxBytes = options.config.streams.maxEventBytes;
   const keys = createKeys(options.config.redis.keyPrefix);
   const now = options.now ?? Date.now;
