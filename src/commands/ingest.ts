@@ -5,9 +5,10 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Cluster, Redis } from 'ioredis';
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
-import { describeConnectError, isClusterClient, isConnectionError, lostRedisError } from '../adapters/redis-errors.js';
+import { describeConnectError, isClusterClient, isConnectionError, lostRedisError, replyErrorCode } from '../adapters/redis-errors.js';
+import { maskUrl } from '../config/load.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
-import { ConfigError, errorCode, isLaunchctlError, UsageError } from '../errors.js';
+import { ConfigError, errorCode, isLaunchctlError, UnreachableError, UsageError } from '../errors.js';
 import { ingestLines, redisConnection, type IngestConnection, type NdjsonResult } from '../domain/engagement/ndjson.js';
 import { RespConnection } from '../domain/engagement/resp-connection.js';
 import { progressSharesSlot } from '../keys.js';
@@ -101,7 +102,14 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
   if (result.resumed) ctx.out.info(`continuing run ${result.resumed.runId} of this input: lines up to ${result.resumed.lastLine} were already written by it`);
   const resume = `launchctl ingest ${file} --from-line ${result.certainLine + 1}`;
   if (result.error) {
-    const err = isLaunchctlError(result.error) ? result.error : isConnectionError(result.error) ? lostRedisError(config.redis.url, result.error) : undefined;
+    const err = isLaunchctlError(result.error)
+      ? result.error
+      : isConnectionError(result.error)
+        ? lostRedisError(config.redis.url, result.error)
+        : replyErrorCode(result.error) !== undefined
+          ? // WRONGTYPE (the day stream's key holds something else), NOPERM, a failover that did not end in time...
+            new UnreachableError(`Redis at ${maskUrl(config.redis.url)} refused the events: ${result.error.message}`, replyErrorCode(result.error))
+          : undefined;
     if (!err) throw result.error;
     // lostRedisError's generic advice ("run the command again") would write everything twice here.
     const advice = err.details.filter((d) => !d.startsWith('what was reported'));

@@ -156,6 +156,20 @@ describe('launchctl ingest', () => {
     expect(await redis.client().xlen(stream)).toBe(Number(m![1]));
   });
 
+  it('a day stream key that holds something else is exit 3 naming the Redis error, and records no progress', async () => {
+    const config = await writeConfig();
+    const keys = createKeys(redis.prefix());
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    await redis.client().set(stream, 'not a stream');
+    const r = await runCli(['-c', config, '--redis', redis.url(), 'ingest', '-'], { input: `${line(randomUUID(), 'hover', 1)}\n` });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/refused the events: WRONGTYPE/);
+    expect(r.stderr).toContain('resume with: launchctl ingest - --from-line 1');
+    expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+    const [progress] = Object.values(await redis.client().hgetall(keys.ingestProgress(stream)));
+    expect(progress).toMatch(/^\w+ 0$/);
+  });
+
   it('--from-line takes a positive whole number (exit 2 naming the flag)', async () => {
     const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'ingest', '-', '--from-line', 'zero']);
     expect(r.code).toBe(2);

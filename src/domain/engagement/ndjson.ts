@@ -4,7 +4,7 @@
 // by a lost connection resumes without writing any event twice.
 import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from '../../adapters/redis.js';
-import { isClusterClient, isConnectionError } from '../../adapters/redis-errors.js';
+import { isClusterClient, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
 import { createKeys, utcDay } from '../../keys.js';
 import { DAY_MS } from '../../util/duration.js';
 import { buildEntryFields, checkEvent, type EventCheck } from './event.js';
@@ -271,7 +271,17 @@ export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterab
         const record = parseProgress((await client.call('HGET', chunk.progress!.key, chunk.progress!.field)) as string | null);
         if (record && record.runId === result.runId && record.lastLine >= chunk.lastLine) return;
       }
-      await withOomRoom(client, chunk.stream, chunk.entries.length, options, () => client.execChunk(chunk, options.config.streams.maxLen));
+      try {
+        await withOomRoom(client, chunk.stream, chunk.entries.length, options, () => client.execChunk(chunk, options.config.streams.maxLen));
+      } catch (err) {
+        // An error inside EXEC (WRONGTYPE: the key holds something else) does not
+        // undo the rest: the progress record was written with no event. Put it back.
+        const code = replyErrorCode(err);
+        if (code !== undefined && code !== 'EXECABORT' && code !== 'OOM') {
+          await client.call('HSET', chunk.progress!.key, chunk.progress!.field, `${result.runId} ${chunk.firstLine - 1}`).catch(() => undefined);
+        }
+        throw err;
+      }
     });
 
   /** Sends the events gathered so far as one chunk covering the lines up to lastLine. */
@@ -378,9 +388,16 @@ export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterab
   return failure === undefined ? result : { ...result, error: failure };
 }
 
-/** The connection dropped or went silent: the chunk may or may not have been executed. */
+/**
+ * The connection dropped or went silent (the chunk may or may not have been
+ * executed), or Redis says "not now" for a reason that passes (LOADING after a
+ * restart, READONLY or MASTERDOWN during a failover, BUSY...): worth a new
+ * connection. OOM has its own path (withOomRoom).
+ */
 function isLostConnection(err: unknown): boolean {
-  return isConnectionError(err) || (err instanceof Error && err.name === 'AbortError');
+  if (isConnectionError(err) || (err instanceof Error && err.name === 'AbortError')) return true;
+  const code = replyErrorCode(err);
+  return code !== undefined && code !== 'OOM' && code !== 'EXECABORT' && isTransientRedisError(err);
 }
 
 /** Rejects (and drops the connection, failing what else is in flight on it) when the reply takes longer than ms. */
