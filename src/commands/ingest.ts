@@ -56,7 +56,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
         closers.push(() => Promise.resolve(writer.close()));
       } catch (err) {
         client.disconnect();
-        throw err;
+        throw new UnreachableError(`cannot reach Redis at ${maskUrl(config.redis.url)} (${describeConnectError(err)})`, errorCode(err) ?? replyErrorCode(err), { cause: err });
       }
     }
     closers.push(() => closeRedis(client));
