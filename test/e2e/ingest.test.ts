@@ -127,6 +127,10 @@ describe('launchctl ingest', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ ingested: 3, skipped: 2, certainLine: 5 });
     const userIds = async () => ((await redis.client().xrange(stream, '-', '+')) as [string, string[]][]).map(([, f]) => f[1]);
     expect(await userIds()).toEqual(users.slice(2));
+    // The progress record is kept for a day.
+    const ttl = await redis.client().ttl(createKeys(redis.prefix()).ingestProgress(stream));
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
     // That run recorded line 5: resuming from line 4 writes nothing twice.
     const again = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file, '--from-line', '4']);
     expect(again.code, again.stderr).toBe(0);
