@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Cluster, Redis } from 'ioredis';
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
-import { describeConnectError, isClusterClient, isConnectionError, lostRedisError, replyErrorCode } from '../adapters/redis-errors.js';
+import { describeConnectError, isClusterClient, isCommandTimeout, isConnectionError, lostRedisError, replyErrorCode } from '../adapters/redis-errors.js';
 import { maskUrl } from '../config/load.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
 import { ConfigError, errorCode, isLaunchctlError, UnreachableError, UsageError } from '../errors.js';
@@ -104,7 +104,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
   if (result.error) {
     const err = isLaunchctlError(result.error)
       ? result.error
-      : isConnectionError(result.error)
+      : isConnectionError(result.error) || isCommandTimeout(result.error)
         ? lostRedisError(config.redis.url, result.error)
         : replyErrorCode(result.error) !== undefined
           ? // WRONGTYPE (the day stream's key holds something else), NOPERM, a failover that did not end in time...

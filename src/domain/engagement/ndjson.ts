@@ -4,7 +4,7 @@
 // by a lost connection resumes without writing any event twice.
 import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from '../../adapters/redis.js';
-import { isClusterClient, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
+import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
 import { createKeys, utcDay } from '../../keys.js';
 import { DAY_MS } from '../../util/duration.js';
 import { buildEntryFields, checkEvent, type EventCheck } from './event.js';
@@ -395,7 +395,7 @@ export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterab
  * connection. OOM has its own path (withOomRoom).
  */
 function isLostConnection(err: unknown): boolean {
-  if (isConnectionError(err) || (err instanceof Error && err.name === 'AbortError')) return true;
+  if (isConnectionError(err) || isCommandTimeout(err) || (err instanceof Error && err.name === 'AbortError')) return true;
   const code = replyErrorCode(err);
   return code !== undefined && code !== 'OOM' && code !== 'EXECABORT' && isTransientRedisError(err);
 }
