@@ -102,14 +102,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
   if (result.resumed) ctx.out.info(`continuing run ${result.resumed.runId} of this input: lines up to ${result.resumed.lastLine} were already written by it`);
   const resume = `launchctl ingest ${file} --from-line ${result.certainLine + 1}`;
   if (result.error) {
-    const err = isLaunchctlError(result.error)
-      ? result.error
-      : isConnectionError(result.error) || isCommandTimeout(result.error)
-        ? lostRedisError(config.redis.url, result.error)
-        : replyErrorCode(result.error) !== undefined
-          ? // WRONGTYPE (the day stream's key holds something else), NOPERM, a failover that did not end in time...
-            new UnreachableError(`Redis at ${maskUrl(config.redis.url)} refused the events: ${result.error.message}`, replyErrorCode(result.error))
-          : undefined;
+    const err = isLaunchctlError(result.error) ? result.error : redisStopError(result.error, config.redis.url);
     if (!err) throw result.error;
     // lostRedisError's generic advice ("run the command again") would write everything twice here.
     const advice = err.details.filter((d) => !d.startsWith('what was reported'));
@@ -127,6 +120,17 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
     ctx.out.result(renderIngestReport(result, durationMs));
   }
   return result.rejected > 0 ? 1 : 0;
+}
+
+/**
+ * What stopped the run, as the exit-3 error the user reads: a lost or silent
+ * connection, or a refusal (READONLY on a replica, NOPERM, WRONGTYPE when the
+ * day stream's key holds something else...); undefined for anything else (a bug).
+ */
+function redisStopError(err: unknown, url: string): UnreachableError | undefined {
+  if (isConnectionError(err) || isCommandTimeout(err)) return lostRedisError(url, err);
+  const code = replyErrorCode(err);
+  return code === undefined ? undefined : new UnreachableError(`Redis at ${maskUrl(url)} refused the command (${code}): ${(err as Error).message.split('\n')[0]}`, code, { cause: err });
 }
 
 /** Makes a client give up on a lost connection instead of reconnecting (and re-sending what was in flight). */

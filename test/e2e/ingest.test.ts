@@ -167,7 +167,7 @@ describe('launchctl ingest', () => {
     await redis.client().set(stream, 'not a stream');
     const r = await runCli(['-c', config, '--redis', redis.url(), 'ingest', '-'], { input: `${line(randomUUID(), 'hover', 1)}\n` });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/refused the events: WRONGTYPE/);
+    expect(r.stderr).toMatch(/refused the command \(WRONGTYPE\)/);
     expect(r.stderr).toContain('resume with: launchctl ingest - --from-line 1');
     expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
     const [progress] = Object.values(await redis.client().hgetall(keys.ingestProgress(stream)));

@@ -123,6 +123,15 @@ export interface EntryChunk {
 }
 
 /** Sends one chunk as MULTI ... EXEC; resolves to the entry IDs. Rejects with the ReplyError of a refused transaction. */
+/**
+ * The refusal behind an EXECABORT (READONLY, NOPERM, OOM: the first queued
+ * command Redis refused), or the error itself.
+ */
+export function refusalOf(err: unknown): unknown {
+  if (replyErrorCode(err) !== 'EXECABORT') return err;
+  return (err as { previousErrors?: unknown[] }).previousErrors?.[0] ?? err;
+}
+
 export async function execChunk(client: RedisClient, chunk: EntryChunk, maxLen: number): Promise<string[]> {
   const tx: ChainableCommander = client.multi();
   for (const fields of chunk.entries) tx.xadd(chunk.stream, 'MAXLEN', '~', maxLen, '*', ...fields);
@@ -147,11 +156,7 @@ export async function execChunk(client: RedisClient, chunk: EntryChunk, maxLen: 
  * queued command was refused for OOM (ioredis lists those in previousErrors).
  */
 export function isOomError(err: unknown): boolean {
-  const code = replyErrorCode(err);
-  if (code === 'OOM') return true;
-  if (code !== 'EXECABORT') return false;
-  const previous = (err as { previousErrors?: unknown[] }).previousErrors ?? [];
-  return previous.some((e) => replyErrorCode(e) === 'OOM');
+  return replyErrorCode(refusalOf(err)) === 'OOM';
 }
 
 /** What the OOM path needs of a connection: ioredis clients and RespConnection both have it. */
@@ -197,7 +202,7 @@ export async function withOomRoom<T>(client: CommandCaller, stream: string, coun
     try {
       return await send();
     } catch (err) {
-      if (!isOomError(err)) throw err;
+      if (!isOomError(err)) throw refusalOf(err);
     }
     let removed = 0;
     if (attempt < maxRetries) {

@@ -410,7 +410,8 @@ async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, clien
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           client.close();
-          reject(Object.assign(new Error(`no reply from Redis within ${ms} ms`), { code: 'ETIMEDOUT' }));
+          // ioredis' own words for a command past its deadline (isCommandTimeout).
+          reject(new Error('Command timed out'));
         }, ms);
       }),
     ]);
