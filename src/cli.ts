@@ -62,6 +62,7 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
     .command('ingest')
     .description('ingest NDJSON engagement events from a file or stdin into the day streams')
     .argument('[file]', 'NDJSON file, or - for stdin', '-')
+    .option('--from-line <n>', 'resume a stopped run: skip the lines before n (and those the stopped run already wrote)')
     .action(lazy(async () => (await import('./commands/ingest.js')).ingestCommand));
 
   program

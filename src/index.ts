@@ -46,7 +46,7 @@ export { scanConversionStates, type DeepScanOptions, type DeepScanResult, type C
 export { planTrim, oldestUnackedId, type StreamTrimPlan, type TrimOptions } from './domain/streams/trim-plan.js';
 export { trimStreams, type TrimRunOptions, type TrimRunResult } from './domain/streams/trim.js';
 export { engagementEventSchema, checkEvent, type EngagementEvent, type EventType } from './domain/engagement/event.js';
-export { ingestEngagement, ingestEvents, addEvents, InvalidEventError, StreamFullError, type IngestOptions, type TrimNotice } from './domain/engagement/ingest.js';
+export { ingestEngagement, ingestEvents, addEvents, InvalidEventError, EventTooLargeError, StreamFullError, type IngestOptions, type TrimNotice, type OomDiagnosis } from './domain/engagement/ingest.js';
 export { evaluateConversionPath, type ConversionState, type EvaluateOptions } from './domain/engagement/apply.js';
 export { applyRules, buildRules, replayEngagement, type ConversionRules, type RuleState } from './domain/engagement/rules.js';
 export { runConsumer, type ConsumerOptions, type ConsumeTotals } from './domain/engagement/consumer.js';

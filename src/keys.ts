@@ -31,6 +31,21 @@ export interface Keys {
   phHistory(post: string): string;
   /** Product Hunt: client-credentials token exchanged from a client id (hashed in the key name). */
   phClientToken(clientIdHash: string): string;
+  /**
+   * `ingest`'s progress hash for one day stream (field: the input's source id,
+   * value: "<runId> <lastLine>"). It is written in the same MULTI as the XADDs,
+   * so on Redis Cluster it must hash to the stream's slot:
+   * - a prefix without braces: `<prefix>ingest:progress:{<stream key>}`, whose
+   *   hash tag is the whole stream key, i.e. the stream's own slot;
+   * - a prefix with a hash tag (`{app}:`): `<prefix>ingest:progress:<stream
+   *   key without the prefix>`; both keys take the prefix's tag (the rest of a
+   *   key name has no braces, so Redis' first `{...}` is the prefix's);
+   * - a prefix with braces but no tag (`{}:`, `a{b:`, `a}:`): Redis hashes each whole
+   *   key, and no other key name shares the stream's slot for sure. The first
+   *   form is used; on a cluster the MULTI then fails with CROSSSLOT
+   *   (`progressSharesSlot` says so beforehand).
+   */
+  ingestProgress(streamKey: string): string;
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -59,7 +74,25 @@ export function createKeys(prefix = ''): Keys {
     phRateLimit: () => `${prefix}ph:ratelimit`,
     phHistory: (post) => `${prefix}ph:history:${post}`,
     phClientToken: (clientIdHash) => `${prefix}ph:client-token:${clientIdHash}`,
+    ingestProgress: (streamKey) =>
+      hashTag(prefix) !== null ? `${prefix}ingest:progress:${streamKey.slice(prefix.length)}` : `${prefix}ingest:progress:{${streamKey}}`,
   };
+}
+
+/**
+ * The hash tag Redis Cluster hashes a key by (the text between the first `{`
+ * and the first `}` after it, when not empty), or null when it hashes the whole key.
+ */
+export function hashTag(key: string): string | null {
+  const open = key.indexOf('{');
+  if (open < 0) return null;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : null;
+}
+
+/** Whether ingestProgress(stream) hashes to the stream's slot (false only for a prefix with braces but no tag). */
+export function progressSharesSlot(prefix: string): boolean {
+  return !/[{}]/.test(prefix) || hashTag(prefix) !== null;
 }
 
 /** The UTC day (YYYY-MM-DD) of an instant, as used in day stream keys. */

@@ -89,6 +89,9 @@ export const streamsSchema = z
     maxLen: positiveInt().default(50_000).describe('Approximate cap (MAXLEN ~) of each day stream.'),
     retentionDays: positiveInt().default(7).describe('Day streams older than this are deleted by trim.'),
     group: z.string().min(1).default('conversion').describe('Consumer group that turns events into conversion state.'),
+    maxEventBytes: positiveInt()
+      .default(65_536)
+      .describe('Longest event accepted, in bytes: an NDJSON line for `ingest` (longer lines are rejected with their line number), the encoded stream entry for the library.'),
   })
   .describe('The engagement event streams.');
 

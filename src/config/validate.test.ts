@@ -7,7 +7,7 @@ describe('validateConfig', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.warm.jitter).toBe(0.15);
-    expect(r.config.streams).toEqual({ maxLen: 50_000, retentionDays: 7, group: 'conversion' });
+    expect(r.config.streams).toEqual({ maxLen: 50_000, retentionDays: 7, group: 'conversion', maxEventBytes: 65_536 });
     expect(r.config.conversion.weights.form_submit).toBe(1);
     expect(r.config.thresholds.warmupSuccessRate).toBe(0.95);
     expect(r.config.productHunt).toBeUndefined();

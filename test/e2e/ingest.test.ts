@@ -1,10 +1,11 @@
 /**
  * `launchctl ingest` and `launchctl consume --once` as processes: rejects with
  * line numbers and exit 1, the --json shapes, stdin with `-`, a missing file
- * (exit 2), an unreachable Redis (exit 3).
+ * (exit 2), an unreachable Redis (exit 3), --from-line. The faults (OOM,
+ * resets, a lost server, oversized lines) are in test/faults/ingest-*.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -107,11 +108,76 @@ describe('launchctl ingest', () => {
       cli.child.stdin.end(`${batch}\n`);
       expect(await cli.exited).toBe(3);
       expect(cli.stderr()).toMatch(new RegExp(`lost the connection to Redis at redis://:\\*{4}@127\\.0\\.0\\.1:${server.port}`));
+      expect(cli.stderr()).toMatch(/resume with: launchctl ingest - --from-line \d+/);
       expect(cli.stderr()).not.toContain('internal error');
       expect(cli.stderr()).not.toContain('mid-s3cret');
     } finally {
       await server.stop();
     }
+  });
+
+  it('--from-line skips the lines before it; on an input whose last run got further, it skips what that run wrote', async () => {
+    const file = join(dir, 'from-line.ndjson');
+    const users = Array.from({ length: 5 }, () => randomUUID());
+    await writeFile(file, `${users.map((u, i) => line(u, 'hover', i + 1)).join('\n')}\n`);
+    const config = await writeConfig();
+    const stream = createKeys(redis.prefix()).engagementStream(utcDay(Date.now()));
+    const first = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file, '--from-line', '3']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ingested: 3, skipped: 2, certainLine: 5 });
+    const userIds = async () => ((await redis.client().xrange(stream, '-', '+')) as [string, string[]][]).map(([, f]) => f[1]);
+    expect(await userIds()).toEqual(users.slice(2));
+    // The progress record is kept for a day.
+    const ttl = await redis.client().ttl(createKeys(redis.prefix()).ingestProgress(stream));
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
+    // That run recorded line 5: resuming from line 4 writes nothing twice.
+    const again = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file, '--from-line', '4']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ingested: 0, skipped: 5 });
+    expect(again.stderr).toMatch(/continuing run \w+ of this input: lines up to 5 were already written by it/);
+    // The same bytes on stdin are the same input (the source is a hash of the first line).
+    const stdin = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', '-', '--from-line', '2'], { input: await readFile(file, 'utf8') });
+    expect(JSON.parse(stdin.stdout)).toMatchObject({ ingested: 0, skipped: 5 });
+    // A plain re-run writes everything again: what a user who re-runs asks for.
+    const plain = await runCli(['-c', config, '--redis', redis.url(), '--json', 'ingest', file]);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ ingested: 5, skipped: 0 });
+    expect(await userIds()).toEqual([...users.slice(2), ...users]);
+  });
+
+  it('Ctrl-C finishes the chunk in flight, exits 130 and prints the line to resume from', async () => {
+    const config = await writeConfig();
+    const stream = createKeys(redis.prefix()).engagementStream(utcDay(Date.now()));
+    const cli = startCli(['-c', config, '--redis', redis.url(), 'ingest', '-']);
+    // stdin stays open and idle: Ctrl-C must not wait for more input.
+    cli.child.stdin.write(`${Array.from({ length: 2500 }, (_, i) => line(randomUUID(), 'hover', i)).join('\n')}\n`);
+    for (let i = 0; i < 200 && (await redis.client().xlen(stream)) < 2000; i++) await new Promise((r) => setTimeout(r, 25));
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
+    const m = /ingest stopped at line (\d+); resume with: launchctl ingest - --from-line (\d+)/.exec(cli.stderr());
+    expect(m, cli.stderr()).not.toBeNull();
+    expect(Number(m![2])).toBe(Number(m![1]) + 1);
+    expect(await redis.client().xlen(stream)).toBe(Number(m![1]));
+  });
+
+  it('a day stream key that holds something else is exit 3 naming the Redis error, and records no progress', async () => {
+    const config = await writeConfig();
+    const keys = createKeys(redis.prefix());
+    const stream = keys.engagementStream(utcDay(Date.now()));
+    await redis.client().set(stream, 'not a stream');
+    const r = await runCli(['-c', config, '--redis', redis.url(), 'ingest', '-'], { input: `${line(randomUUID(), 'hover', 1)}\n` });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/refused the command \(WRONGTYPE\)/);
+    expect(r.stderr).toContain('resume with: launchctl ingest - --from-line 1');
+    expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+    const [progress] = Object.values(await redis.client().hgetall(keys.ingestProgress(stream)));
+    expect(progress).toMatch(/^\w+ 0$/);
+  });
+
+  it('--from-line takes a positive whole number (exit 2 naming the flag)', async () => {
+    const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'ingest', '-', '--from-line', 'zero']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--from-line');
   });
 
   it('consume rejects a bad flag value naming the flag (exit 2)', async () => {

@@ -7,8 +7,8 @@
  * - the consumer: malformed entries written straight into the stream end in the
  *   dead-letter stream with a reason, --max-deliveries, XAUTOCLAIM of a crashed
  *   consumer's entries, removal of long-idle consumers;
- * - OOM on a small maxmemory/noeviction server: bounded trim-and-retry, then a
- *   typed error, no hang.
+ * - OOM on a small maxmemory/noeviction server: only entries every group
+ *   acked are removed to make room; otherwise StreamFullError with the figures.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ import type { LaunchConfig, LaunchConfigInput } from '../../src/config/schema.js
 import { callApply, ensureApplyScript, evaluateConversionPath, type ApplyInput } from '../../src/domain/engagement/apply.js';
 import { runConsumer, type ConsumerOptions } from '../../src/domain/engagement/consumer.js';
 import type { EngagementEvent } from '../../src/domain/engagement/event.js';
-import { ingestEngagement, ingestEvents, InvalidEventError, StreamFullError } from '../../src/domain/engagement/ingest.js';
+import { EventTooLargeError, ingestEngagement, ingestEvents, InvalidEventError, StreamFullError } from '../../src/domain/engagement/ingest.js';
+import { ingestLines } from '../../src/domain/engagement/ndjson.js';
 import { applyRules, buildRules, confidenceBucket, type RuleState } from '../../src/domain/engagement/rules.js';
 import { createKeys, utcDay } from '../../src/keys.js';
 import { CONVERSION_CASES } from '../fixtures/conversion-cases.js';
@@ -185,6 +186,37 @@ describe('library API', () => {
     expect((err as Error).message).toBe('invalid engagement event: userId: expected a UUID');
   });
 
+  it('rejects an event over streams.maxEventBytes with EventTooLargeError (an InvalidEventError) and adds nothing', async () => {
+    const { config, client: c } = await connect({ streams: { maxEventBytes: 1024 } });
+    const stream = createKeys(config.redis.keyPrefix).engagementStream(utcDay(Date.now()));
+    const big = event(randomUUID(), 'hover', 1, { path: '/', pad: 'x'.repeat(2000) });
+    const err = await ingestEngagement(big, { redis: c, config }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EventTooLargeError);
+    expect(err).toBeInstanceOf(InvalidEventError);
+    expect((err as EventTooLargeError).exitCode).toBe(2);
+    expect((err as Error).message).toMatch(/^invalid engagement event: 2\d{3} bytes, over streams.maxEventBytes 1024$/);
+    // A batch with one such event adds none of them.
+    await expect(ingestEvents([event(randomUUID(), 'hover', 1), big], { redis: c, config })).rejects.toBeInstanceOf(EventTooLargeError);
+    expect(await redis.client().xlen(stream)).toBe(0);
+    // A payload that cannot be written as JSON is an invalid event too, not a crash.
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(ingestEngagement(event(randomUUID(), 'hover', 1, cyclic), { redis: c, config })).rejects.toThrow(/^invalid engagement event: payload: cannot be written as JSON \(Converting circular structure/);
+  });
+
+  it('ingestLines with fromLine continues a run recorded in yesterday’s stream (one that crossed midnight UTC)', async () => {
+    const { config, client: c } = await connect();
+    const text = `${Array.from({ length: 30 }, (_, i) => JSON.stringify(event(randomUUID(), 'hover', i))).join('\n')}\n`;
+    const beforeMidnight = Date.UTC(2026, 11, 8, 23, 59);
+    const first = await ingestLines([Buffer.from(text)], { redis: c, config, now: () => beforeMidnight, batchSize: 10 });
+    expect(first).toMatchObject({ ingested: 30, certainLine: 30 });
+    const resumed = await ingestLines([Buffer.from(text)], { redis: c, config, now: () => beforeMidnight + 10 * 60_000, fromLine: 25 });
+    expect(resumed).toMatchObject({ resumed: { runId: first.runId, lastLine: 30 }, ingested: 0, skipped: 30, certainLine: 30 });
+    const keys = createKeys(config.redis.keyPrefix);
+    expect(await redis.client().xlen(keys.engagementStream('2026-12-08'))).toBe(30);
+    expect(await redis.client().exists(keys.engagementStream('2026-12-09'))).toBe(0);
+  });
+
   it('evaluateConversionPath applies the rules atomically and returns the new state', async () => {
     const { config, client: c } = await connect();
     const user = randomUUID();
@@ -298,29 +330,54 @@ describe('OOM on a small maxmemory with noeviction', () => {
     await server.stop();
   });
 
-  it('trims the stream and retries a bounded number of times, then throws a typed error', async () => {
+  /** Creates the groups (XGROUP CREATE is refused under OOM), then adds events until Redis refuses them. */
+  async function fillStream(c: RedisClient, config: LaunchConfig, groups: string[]): Promise<string> {
+    const stream = createKeys(config.redis.keyPrefix).engagementStream(utcDay(Date.now()));
+    for (const group of groups) await c.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    for (;;) {
+      const events = Array.from({ length: 200 }, (_, i) => event(randomUUID(), 'hover', i, { filler: 'x'.repeat(300) }));
+      const err = await ingestEvents(events, { redis: c, config }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      if (err) {
+        expect(err).toBeInstanceOf(StreamFullError);
+        return stream;
+      }
+    }
+  }
+
+  /** maxmemory just under what Redis uses now, so even one more event is refused (afterEach restores it). */
+  async function squeeze(raw: Redis): Promise<void> {
+    const used = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))![1]);
+    await raw.config('SET', 'maxmemory', String(used - 64 * 1024));
+  }
+  afterEach(async () => {
+    const raw = new Redis(server.url);
+    await raw.config('SET', 'maxmemory', '3mb');
+    raw.disconnect();
+  });
+
+  it('refuses with StreamFullError naming memory, stream, length and lag, and removes no unacked entry', async () => {
     const config = makeConfig({ streams: { maxLen: 1_000_000 } }, server.url, 'oom:');
     const c = await connectRedis(config.redis);
     const raw = new Redis(server.url);
     try {
-      const events = Array.from({ length: 200 }, (_, i) => event(randomUUID(), 'hover', i, { path: '/pricing', filler: 'x'.repeat(200) }));
-      await ingestEvents(events, { redis: c, config });
-      // Fill the rest of memory with data trimming cannot free.
-      // (Big values first, then small ones: a big command's own buffer is freed after it.)
-      for (const size of [64 * 1024, 1024, 64]) {
-        for (let i = 0; ; i++) {
-          const ok = await raw.set(`oom:filler:${size}:${i}`, 'y'.repeat(size)).catch(() => null);
-          if (ok === null) break;
-        }
-      }
+      const stream = await fillStream(c, config, ['conversion']);
+      const length = await raw.xlen(stream);
+      // Delivered, not acked: pending entries must stay too.
+      await raw.xreadgroup('GROUP', 'conversion', 'c1', 'COUNT', 10, 'STREAMS', stream, '>');
+      await squeeze(raw);
       const trims: number[] = [];
       const started = Date.now();
-      const err = await ingestEvents(events, { redis: c, config, maxOomRetries: 3, onTrim: (t) => trims.push(t.lengthAfter) }).catch((e: unknown) => e);
+      const err = await ingestEvents([event(randomUUID(), 'hover', 1)], { redis: c, config, onTrim: (t) => trims.push(t.lengthAfter) }).catch((e: unknown) => e);
       expect(err, String(err)).toBeInstanceOf(StreamFullError);
-      expect((err as StreamFullError).message).toMatch(/out of memory: \d+ event\(s\) not added to oom:stream:engagement:\d{4}-\d{2}-\d{2} after trimming it 3 time/);
-      expect((err as StreamFullError).details.join(' ')).toContain('launchctl trim');
-      expect(trims).toHaveLength(3);
-      expect(trims[0]).toBeGreaterThan(trims[2]!);
+      const full = err as StreamFullError;
+      expect(full.message).toMatch(new RegExp(`^Redis is out of memory \\(used_memory [\\d.]+ MiB of maxmemory [\\d.]+ MiB\\): 1 event\\(s\\) not added to ${stream} \\(length ${length}; group conversion: lag ${length - 10}, pending 10\\)$`));
+      expect(full.diagnosis).toMatchObject({ length, groups: [{ name: 'conversion', lag: length - 10, pending: 10 }], trimmed: 0 });
+      expect(full.exitCode).toBe(3);
+      expect(trims).toEqual([]);
+      expect(await raw.xlen(stream)).toBe(length);
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       raw.disconnect();
@@ -328,20 +385,31 @@ describe('OOM on a small maxmemory with noeviction', () => {
     }
   });
 
-  it('succeeds after trimming when trimming frees enough', async () => {
+  it('removes the entries every group acked (and only those) to make room, then succeeds', async () => {
     const config = makeConfig({ streams: { maxLen: 1_000_000 } }, server.url, 'oom2:');
     const raw = new Redis(server.url);
     await deletePrefix(raw, 'oom');
     const c = await connectRedis(config.redis);
     try {
-      const trims: number[] = [];
-      let ingested = 0;
-      for (let round = 0; round < 60 && trims.length === 0; round++) {
-        const events = Array.from({ length: 200 }, (_, i) => event(randomUUID(), 'hover', i, { filler: 'x'.repeat(500) }));
-        ingested += (await ingestEvents(events, { redis: c, config, onTrim: (t) => trims.push(t.lengthAfter) })).length;
-      }
-      expect(trims.length).toBeGreaterThan(0);
-      expect(ingested).toBeGreaterThan(0);
+      const stream = await fillStream(c, config, ['a', 'b']);
+      const length = await raw.xlen(stream);
+      // Group a acks everything; group b only the first half: b decides the cut.
+      const all = (await raw.xreadgroup('GROUP', 'a', 'c', 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+      const ids = all[0]![1].map(([id]) => id);
+      await raw.xack(stream, 'a', ...ids);
+      const half = Math.floor(length / 2);
+      await raw.xreadgroup('GROUP', 'b', 'c', 'COUNT', half, 'STREAMS', stream, '>');
+      await raw.xack(stream, 'b', ...ids.slice(0, half));
+      await squeeze(raw);
+      const trims: { lengthAfter: number; minId: string }[] = [];
+      const [id] = await ingestEvents([event(randomUUID(), 'hover', 1)], { redis: c, config, onTrim: (t) => trims.push(t) });
+      // The cut is group b's last-delivered-id + 1: the first entry b has not been given.
+      const [ms, seq] = ids[half - 1]!.split('-');
+      expect(trims).toEqual([{ ...trims[0], lengthAfter: length - half, minId: `${ms}-${Number(seq) + 1}` }]);
+      const [first] = (await raw.xrange(stream, '-', '+', 'COUNT', 1)) as [[string, string[]]];
+      expect(first[0]).toBe(ids[half]);
+      expect(await raw.xlen(stream)).toBe(length - half + 1);
+      expect(id).toMatch(/^\d+-\d+$/);
     } finally {
       raw.disconnect();
       await closeRedis(c);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEntryFields, checkEntryFields, checkEvent } from './event.js';
+import { buildEntryFields, checkEntryFields, checkEvent, engagementEventSchema } from './event.js';
 import { parseEventLine } from './ndjson.js';
 import { compareStreamIds, minStreamId } from './stream-id.js';
 
@@ -12,6 +12,27 @@ describe('engagement events', () => {
     expect(checkEvent({ userId: USER, eventType: 'click', payload: {}, timestamp: 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^eventType: expected one of hover/) as unknown });
     expect(checkEvent({ userId: USER, eventType: 'hover', payload: [], timestamp: 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^payload/) as unknown });
     expect(checkEvent({ userId: USER, eventType: 'hover', payload: {}, timestamp: 'now' })).toMatchObject({ ok: false, reason: expect.stringMatching(/^timestamp/) as unknown });
+  });
+
+  it('the fast check agrees with the zod schema, case by case', () => {
+    const cases: unknown[] = [
+      { userId: USER, eventType: 'hover', payload: { path: '/' }, timestamp: 1 },
+      { userId: USER.toUpperCase(), eventType: 'form_submit', payload: {}, timestamp: 0, extra: true },
+      { userId: '00000000-0000-0000-0000-000000000000', eventType: 'scroll', payload: {}, timestamp: 99_999_999_999_999 },
+      { userId: USER, eventType: 'hover', payload: {}, timestamp: 100_000_000_000_000 },
+      { userId: USER, eventType: 'hover', payload: {}, timestamp: -1 },
+      { userId: USER, eventType: 'hover', payload: {}, timestamp: Number.NaN },
+      { userId: USER, eventType: 'hover', payload: null, timestamp: 1 },
+      { userId: USER, eventType: 'hover', payload: new Date(0), timestamp: 1 },
+      { userId: USER, eventType: 'hover', payload: Object.create(null) as object, timestamp: 1 },
+      { userId: USER.replace('4f60', '9f60'), eventType: 'hover', payload: {}, timestamp: 1 },
+      { userId: USER, eventType: 'toString', payload: {}, timestamp: 1 },
+      { userId: USER, eventType: 'hover', payload: {} },
+      [USER],
+      'event',
+      null,
+    ];
+    for (const value of cases) expect(checkEvent(value).ok, JSON.stringify(value)).toBe(engagementEventSchema.safeParse(value).success);
   });
 
   it('parses NDJSON lines with a reason for each reject', () => {

@@ -1,15 +1,25 @@
-// NDJSON ingestion for `launchctl ingest` and the simulator: lines in, pipelined
-// batches out, rejects reported with their line numbers.
-import type { EngagementEvent } from './event.js';
-import { checkEvent, type EventCheck } from './event.js';
-import { addEvents, type IngestOptions } from './ingest.js';
+// NDJSON ingestion for `launchctl ingest`: bytes in, lines split here with a
+// bound (an oversized line is skipped while streaming, never held whole), one
+// MULTI per chunk of events that also records the run's progress, so a run cut
+// by a lost connection resumes without writing any event twice.
+import { createHash, randomBytes } from 'node:crypto';
+import type { RedisClient } from '../../adapters/redis.js';
+import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
+import { createKeys, utcDay } from '../../keys.js';
+import { DAY_MS } from '../../util/duration.js';
+import { buildEntryFields, checkEvent, type EventCheck } from './event.js';
+import { execChunk, withOomRoom, type CommandCaller, type EntryChunk, type IngestOptions } from './ingest.js';
 
-/** Events per pipeline. */
+/** Events per transaction. */
 export const INGEST_BATCH = 1000;
-/** Pipelines in flight at once: enough to keep Redis busy while the next batch is parsed. */
-const IN_FLIGHT = 4;
 /** Rejected lines kept for the report (all are counted). */
 export const MAX_REPORTED_ERRORS = 1000;
+/** How long a progress record lives: long enough to resume the next morning. */
+export const PROGRESS_TTL_S = 86_400;
+/** Bytes of the first line that identify the input (its `source`). */
+const SOURCE_BYTES = 4096;
+const DEFAULT_RECONNECT_WINDOW_MS = 5000;
+const RECONNECT_PAUSE_MS = 250;
 
 export interface LineError {
   line: number;
@@ -20,9 +30,20 @@ export interface NdjsonResult {
   ingested: number;
   rejected: number;
   errors: LineError[];
-  /** Lines read, blank ones included. */
+  /** Lines read, blank and skipped ones included. */
   lines: number;
-  /** Set when a batch failed (e.g. StreamFullError): reading stopped there; the counts say what got in. */
+  /** Every line up to this one is in the stream, or was blank, rejected or skipped: resume from the next. */
+  certainLine: number;
+  /** Lines not ingested because --from-line or the resumed run's progress covered them. */
+  skipped: number;
+  /** The id of the input (SHA-256 of its first line, 16 hex digits), '' for an empty input. */
+  source: string;
+  runId: string;
+  /** Set when --from-line continued a run whose progress record reached that line. */
+  resumed?: { runId: string; lastLine: number };
+  /** Times the connection was lost and ingestion carried on over a new one. */
+  reconnects: number;
+  /** Set when a chunk failed (StreamFullError, Redis lost): reading stopped there; certainLine says what got in. */
   error?: Error;
 }
 
@@ -38,59 +59,390 @@ export function parseEventLine(text: string): EventCheck {
   return checkEvent(value);
 }
 
-export interface IngestLinesOptions extends IngestOptions {
-  signal?: AbortSignal;
-  /** Called after each batch is stored, with the bytes of input consumed so far. */
-  onProgress?: (ingested: number, bytes: number) => void;
-  batchSize?: number;
+/** A line as the splitter hands it out: its bytes, or null when it was longer than the bound (then only counted). */
+export interface SplitLine {
+  bytes: Buffer | null;
+  length: number;
 }
 
 /**
- * Reads lines, ingests the valid events in pipelined batches (in input order),
- * and reports the rest. Blank lines are skipped silently. Stops reading when
- * the signal aborts or a batch fails (then `error` is set); batches already
- * sent are finished.
+ * Splits bytes into lines (LF, with an optional CR before it) holding at most
+ * maxBytes of a line: the rest of a longer line is counted, not kept.
  */
-export async function ingestLines(lines: AsyncIterable<string>, options: IngestLinesOptions): Promise<NdjsonResult> {
-  const result: NdjsonResult = { ingested: 0, rejected: 0, errors: [], lines: 0 };
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private length = 0;
+  private over = false;
+  /** The last byte of the line so far (a CR before the LF is not counted). */
+  private lastByte = -1;
+  constructor(private readonly maxBytes: number) {}
+
+  /** The complete lines of `chunk` (with what came before it). */
+  push(chunk: Buffer, out: SplitLine[] = []): SplitLine[] {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl < 0 ? chunk.length : nl;
+      this.length += end - start;
+      // One byte of slack for a CR before the LF.
+      if (!this.over && this.length > this.maxBytes + 1) {
+        this.over = true;
+        this.parts = [];
+      }
+      if (end > start) {
+        if (!this.over) this.parts.push(chunk.subarray(start, end));
+        this.lastByte = chunk[end - 1]!;
+      }
+      if (nl < 0) return out;
+      out.push(this.take());
+      start = nl + 1;
+    }
+  }
+
+  /** The last line, when the input does not end with a newline. */
+  end(out: SplitLine[] = []): SplitLine[] {
+    if (this.length > 0) out.push(this.take());
+    return out;
+  }
+
+  private take(): SplitLine {
+    const length = this.lastByte === 13 ? this.length - 1 : this.length;
+    let bytes: Buffer | null = null;
+    if (!this.over && length <= this.maxBytes) {
+      bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.length);
+      bytes = bytes.subarray(0, length);
+    }
+    this.parts = [];
+    this.length = 0;
+    this.over = false;
+    this.lastByte = -1;
+    return { bytes, length };
+  }
+}
+
+/** The progress record of a run: "<runId> <lastLine>". */
+export function parseProgress(value: string | null): { runId: string; lastLine: number } | null {
+  const m = value === null ? null : /^(\S+) (\d+)$/.exec(value);
+  return m ? { runId: m[1]!, lastLine: Number(m[2]) } : null;
+}
+
+export interface IngestLinesOptions extends IngestOptions {
+  signal?: AbortSignal;
+  /** Called after each chunk is stored, with the events and the bytes of input consumed so far. */
+  onProgress?: (ingested: number, bytes: number) => void;
+  batchSize?: number;
+  /** Lines before this one (1-based) are skipped; when the input's progress record reaches it, its run is continued. */
+  fromLine?: number;
+  /** What the chunks go through (default: the `redis` client, see redisConnection). */
+  connection?: IngestConnection;
+  /**
+   * A new connection after the current one was lost. Without it a lost
+   * connection ends the run (error set). With it, ingestion reconnects for up to
+   * reconnectWindowMs and resends only what the progress record says is missing.
+   * The connection must not re-send commands by itself after a reconnect.
+   */
+  reconnect?: () => Promise<IngestConnection>;
+  reconnectWindowMs?: number;
+  /** A chunk without a reply after this long counts as a lost connection (a server that stopped answering). */
+  replyTimeoutMs?: number;
+  /** Told when the connection was lost and when ingestion carries on over a new one. */
+  onConnection?: (event: 'lost' | 'restored', err?: unknown) => void;
+}
+
+/** A connection for ingestLines: commands, chunk transactions, and the id of the connection that carries them. */
+export interface IngestConnection extends CommandCaller {
+  execChunk(chunk: EntryChunk, maxLen: number): Promise<void>;
+  /** CLIENT ID of the connection that carries the chunks, for CLIENT KILL after a loss; undefined on a cluster. */
+  chunkConnectionId(): Promise<string | undefined>;
+  close(): void;
+}
+
+/**
+ * An ioredis client as an IngestConnection (the library's way, and the CLI's on
+ * a cluster): chunks as ioredis MULTI transactions. On a cluster there is one
+ * connection per node, so no id: the race CLIENT KILL closes stays open there.
+ */
+export function redisConnection(client: RedisClient): IngestConnection {
+  let id: Promise<string | undefined> | undefined;
+  return {
+    call: (command, ...args) => client.call(command, ...args),
+    execChunk: async (chunk, maxLen) => {
+      await execChunk(client, chunk, maxLen);
+    },
+    chunkConnectionId: () => (id ??= isClusterClient(client) ? Promise.resolve(undefined) : client.call('CLIENT', 'ID').then(String)),
+    close: () => client.disconnect(),
+  };
+}
+
+interface Chunk extends EntryChunk {
+  firstLine: number;
+  lastLine: number;
+  bytesAtEnd: number;
+}
+
+/**
+ * Reads NDJSON bytes and ingests the valid events in order, one transaction
+ * (XADDs + progress record) in flight at a time; rejects the rest with their
+ * line numbers. Blank lines are skipped silently, lines over
+ * streams.maxEventBytes are rejected without being held. Stops reading when the
+ * signal aborts or a chunk fails (then `error` is set).
+ */
+export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: IngestLinesOptions): Promise<NdjsonResult> {
+  const maxBytes = options.config.streams.maxEventBytes;
+  const keys = createKeys(options.config.redis.keyPrefix);
+  const now = options.now ?? Date.now;
   const batchSize = options.batchSize ?? INGEST_BATCH;
-  let batch: EngagementEvent[] = [];
+  const fromLine = Math.max(1, options.fromLine ?? 1);
+  const result: NdjsonResult = { ingested: 0, rejected: 0, errors: [], lines: 0, certainLine: fromLine - 1, skipped: 0, source: '', runId: randomBytes(6).toString('hex'), reconnects: 0 };
+  const splitter = new LineSplitter(maxBytes);
+  const sourceHash = createHash('sha256');
+  let sourceBytes = 0;
+  let sourceDone = false;
+  let client = options.connection ?? redisConnection(options.redis);
+  /** CLIENT ID of each connection that carried chunks, once known. */
+  const ids = new WeakMap<IngestConnection, string | undefined>();
+  let skipThrough = fromLine - 1;
+  let entries: string[][] = [];
+  let chunkFirstLine = fromLine;
   let bytes = 0;
-  const inFlight = new Set<Promise<void>>();
+  let inFlight: Promise<void> | undefined;
   let failure: Error | undefined;
 
-  const send = (events: EngagementEvent[], bytesAtEnd: number) => {
-    const p = addEvents(events, options)
-      .then(({ ids, error }) => {
-        result.ingested += ids.filter((id) => id !== undefined).length;
-        options.onProgress?.(result.ingested, bytesAtEnd);
-        if (error) failure ??= error;
-      })
-      .catch((err: unknown) => {
-        failure ??= err instanceof Error ? err : new Error(String(err));
-      })
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
+  const reject = (line: number, reason: string) => {
+    result.rejected++;
+    if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push({ line, reason });
   };
 
-  for await (const text of lines) {
-    result.lines++;
-    bytes += Buffer.byteLength(text) + 1;
-    if (text.trim() === '') continue;
-    const check = parseEventLine(text);
-    if (check.ok) batch.push(check.event);
-    else {
-      result.rejected++;
-      if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push({ line: result.lines, reason: check.reason });
+  /** Sends a chunk (waits for the one before); a failure is kept for the loop to stop on. */
+  const send = async (chunk: Chunk) => {
+    if (inFlight) await inFlight;
+    if (failure) return;
+    inFlight = storeChunk(chunk).then(
+      () => {
+        result.ingested += chunk.entries.length;
+        result.certainLine = chunk.lastLine;
+        options.onProgress?.(result.ingested, chunk.bytesAtEnd);
+      },
+      (err: unknown) => {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+  };
+
+  /**
+   * Runs `attempt` on the current client; when the connection is lost (and
+   * the caller can reconnect), opens a new one within the window and runs
+   * `attempt(true)` on it.
+   */
+  const reconnecting = async <T>(attempt: (afterLoss: boolean) => Promise<T>): Promise<T> => {
+    let lostAt: number | undefined;
+    for (;;) {
+      try {
+        const conn = client;
+        // Bounded as a whole: a server that stops answering is a lost connection, whichever command it stopped at.
+        const value = await withTimeout(
+          (async () => {
+            if (options.reconnect && !ids.has(conn)) ids.set(conn, await conn.chunkConnectionId());
+            return attempt(lostAt !== undefined);
+          })(),
+          options.replyTimeoutMs,
+          conn,
+        );
+        if (lostAt !== undefined) options.onConnection?.('restored');
+        return value;
+      } catch (err) {
+        if (!options.reconnect || !isLostConnection(err)) throw err;
+        if (lostAt === undefined) {
+          lostAt = Date.now();
+          options.onConnection?.('lost', err);
+        }
+        const next = await reconnectWithin(lostAt + (options.reconnectWindowMs ?? DEFAULT_RECONNECT_WINDOW_MS), client, ids.get(client), options.reconnect, options.replyTimeoutMs);
+        if (!next) throw err;
+        client = next;
+        result.reconnects++;
+      }
     }
-    if (batch.length >= batchSize) {
-      send(batch, bytes);
-      batch = [];
-      while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+  };
+
+  const storeChunk = (chunk: Chunk): Promise<void> =>
+    reconnecting(async (afterLoss) => {
+      if (afterLoss) {
+        // The chunk sent without a reply may have been executed: its progress record says.
+        const record = parseProgress((await client.call('HGET', chunk.progress!.key, chunk.progress!.field)) as string | null);
+        if (record && record.runId === result.runId && record.lastLine >= chunk.lastLine) return;
+      }
+      try {
+        await withOomRoom(client, chunk.stream, chunk.entries.length, options, () => client.execChunk(chunk, options.config.streams.maxLen));
+      } catch (err) {
+        // An error inside EXEC (WRONGTYPE: the key holds something else) does not
+        // undo the rest: the progress record was written with no event. Put it back.
+        const code = replyErrorCode(err);
+        if (code !== undefined && code !== 'EXECABORT' && code !== 'OOM') {
+          await client.call('HSET', chunk.progress!.key, chunk.progress!.field, `${result.runId} ${chunk.firstLine - 1}`).catch(() => undefined);
+        }
+        throw err;
+      }
+    });
+
+  /** Sends the events gathered so far as one chunk covering the lines up to lastLine. */
+  const closeChunk = async (lastLine: number) => {
+    if (entries.length === 0) {
+      // Only blank or rejected lines since the last chunk: certain once that one is.
+      if (inFlight) await inFlight;
+      if (!failure) result.certainLine = Math.max(result.certainLine, lastLine);
+      return;
     }
-    if (failure || options.signal?.aborted) break;
+    const stream = keys.engagementStream(utcDay(now()));
+    await send({
+      stream,
+      entries,
+      firstLine: chunkFirstLine,
+      lastLine,
+      bytesAtEnd: bytes,
+      progress: { key: keys.ingestProgress(stream), field: result.source, value: `${result.runId} ${lastLine}`, ttlS: PROGRESS_TTL_S },
+    });
+    entries = [];
+    chunkFirstLine = lastLine + 1;
+  };
+
+  const finishSource = async () => {
+    sourceDone = true;
+    result.source = sourceHash.digest('hex').slice(0, 16);
+    if (fromLine <= 1) return;
+    // --from-line: a run of this input whose record reaches that line wrote the
+    // lines up to its lastLine already (the chunk in flight when it stopped).
+    // Today's and yesterday's streams: a run may have crossed midnight.
+    const day = now();
+    const records = await reconnecting(() =>
+      Promise.all(
+        [day, day - DAY_MS].map(async (t) => {
+          const stream = keys.engagementStream(utcDay(t));
+          return parseProgress((await client.call('HGET', keys.ingestProgress(stream), result.source)) as string | null);
+        }),
+      ),
+    );
+    const best = records.reduce<{ runId: string; lastLine: number } | null>((a, r) => (r && (!a || r.lastLine > a.lastLine) ? r : a), null);
+    if (best && best.lastLine >= fromLine) {
+      result.resumed = best;
+      result.runId = best.runId;
+      result.certainLine = best.lastLine;
+      skipThrough = best.lastLine;
+      chunkFirstLine = best.lastLine + 1;
+    }
+  };
+
+  const feedSource = (chunk: Buffer) => {
+    if (sourceDone) return;
+    const nl = chunk.indexOf(10);
+    const end = Math.min(nl < 0 ? chunk.length : nl, SOURCE_BYTES - sourceBytes);
+    sourceHash.update(chunk.subarray(0, end));
+    sourceBytes += end;
+  };
+
+  const handle = async (line: SplitLine) => {
+    const n = ++result.lines;
+    if (n === 1) await finishSource();
+    if (n <= skipThrough) {
+      result.skipped++;
+      return;
+    }
+    if (line.bytes === null) {
+      reject(n, `${line.length} bytes, over streams.maxEventBytes ${maxBytes}`);
+    } else if (line.bytes.length > 0) {
+      const text = line.bytes.toString('utf8');
+      if (text.trim() !== '') {
+        const check = parseEventLine(text);
+        if (check.ok) entries.push(buildEntryFields(check.event));
+        else reject(n, check.reason);
+      }
+    }
+    if (entries.length >= batchSize) await closeChunk(n);
+  };
+
+  const lines: SplitLine[] = [];
+  try {
+    for await (const piece of input) {
+      const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      feedSource(chunk);
+      bytes += chunk.length;
+      splitter.push(chunk, lines);
+      for (const line of lines) {
+        await handle(line);
+        if (failure) break;
+      }
+      lines.length = 0;
+      if (failure || options.signal?.aborted) break;
+    }
+    if (!failure && !options.signal?.aborted) {
+      for (const line of splitter.end(lines)) await handle(line);
+      if (result.lines === 0) result.source = '';
+    }
+    if (!failure) await closeChunk(result.lines);
+  } catch (err) {
+    // Redis lost outside a chunk (the progress record of --from-line), or the
+    // input failed; an input destroyed on Ctrl-C is just the end of the run.
+    if (!options.signal?.aborted) failure ??= err instanceof Error ? err : new Error(String(err));
   }
-  if (batch.length > 0 && !failure) send(batch, bytes);
-  await Promise.all(inFlight);
+  // The chunk in flight is finished either way (its outcome settles certainLine).
+  if (inFlight) await inFlight;
   return failure === undefined ? result : { ...result, error: failure };
+}
+
+/**
+ * The connection dropped or went silent (the chunk may or may not have been
+ * executed), or Redis says "not now" for a reason that passes (LOADING after a
+ * restart, READONLY or MASTERDOWN during a failover, BUSY...): worth a new
+ * connection. OOM has its own path (withOomRoom).
+ */
+function isLostConnection(err: unknown): boolean {
+  if (isConnectionError(err) || isCommandTimeout(err) || (err instanceof Error && err.name === 'AbortError')) return true;
+  const code = replyErrorCode(err);
+  return code !== undefined && code !== 'OOM' && code !== 'EXECABORT' && isTransientRedisError(err);
+}
+
+/** Rejects (and drops the connection, failing what else is in flight on it) when the reply takes longer than ms. */
+async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, client: IngestConnection): Promise<T> {
+  if (!ms) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          client.close();
+          // ioredis' own words for a command past its deadline (isCommandTimeout).
+          reject(new Error('Command timed out'));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Opens a new connection before the deadline, or null. On it, first makes sure
+ * the old connection can no longer execute anything (CLIENT KILL by its id: a
+ * transaction still buffered on the server must not run after the progress
+ * record is read), then hands it over.
+ */
+async function reconnectWithin(deadline: number, old: IngestConnection, oldId: string | undefined, reconnect: () => Promise<IngestConnection>, replyTimeoutMs: number | undefined): Promise<IngestConnection | null> {
+  old.close();
+  while (Date.now() < deadline) {
+    try {
+      const next = await reconnect();
+      if (oldId !== undefined) {
+        try {
+          await withTimeout(next.call('CLIENT', 'KILL', 'ID', oldId), replyTimeoutMs, next);
+        } catch (err) {
+          // "No such client": the server already dropped it (or CLIENT KILL is not allowed on this service).
+          if (isLostConnection(err)) throw err;
+        }
+      }
+      return next;
+    } catch {
+      await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS));
+    }
+  }
+  return null;
 }

@@ -1,0 +1,100 @@
+/**
+ * `launchctl ingest` when Redis goes away and stays away:
+ * - a server that stops answering (a proxy that first loses the reply of an
+ *   executed transaction, then black-holes everything): exit 3 within the
+ *   reply timeout plus the reconnect window, naming the resume line; once it is
+ *   back, `--from-line N` finishes the job and every line is in exactly once
+ *   across both runs (the uncertain transaction is not written twice);
+ * - redis-server killed at random moments (seeded): always exit 3 with a
+ *   one-line reason, never a stack trace.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer } from '../../src/adapters/redis-server.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { useTestRedis } from '../helpers/redis.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { countMarkers, expectExactlyOnce, seededRandom, sleep, todayStream, writeCliConfig, writeMarkedFile } from './ingest-helpers.js';
+
+const redis = useTestRedis();
+const LINES = 30_000;
+let dir: string;
+let file: string;
+let proxy: TcpProxy | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'launchctl-faults-lost-'));
+  file = await writeMarkedFile(dir, 'lost.ndjson', LINES);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+
+describe('ingest when Redis stops answering', () => {
+  it('exits 3 naming the resume line; --from-line then writes every line exactly once', async () => {
+    proxy = await startTcpProxy(Number(new URL(redis.url()).port));
+    const config = await writeCliConfig(dir, proxy.url, redis.prefix());
+    const stream = todayStream(redis.prefix());
+    const cli = startCli(['-c', config, 'ingest', file]);
+    for (let i = 0; i < 400 && (await redis.client().xlen(stream)) < 5000; i++) await sleep(10);
+    // The transaction in flight is executed, its reply lost; then nothing passes.
+    proxy.setMode('drop-replies');
+    await sleep(200);
+    proxy.setMode('blackhole');
+    const started = Date.now();
+    expect(await cli.exited, cli.stderr()).toBe(3);
+    // connectTimeoutMs 500: a reply timeout of 2.5 s, then 5 s of reconnecting.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const stderr = cli.stderr();
+    expect(stderr).toMatch(/(lost the connection to Redis|Redis) at redis:\/\/127\.0\.0\.1:\d+ (\((ETIMEDOUT|Connection is closed\.?|Command timed out)\)|gave no answer)/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    const resume = /resume with: launchctl ingest (\S+) --from-line (\d+)/.exec(stderr);
+    expect(resume, stderr).not.toBeNull();
+    expect(resume![1]).toBe(file);
+    const fromLine = Number(resume![2]);
+    expect(fromLine).toBeGreaterThan(1);
+    // Every line before fromLine is in the stream already.
+    const before = await countMarkers(redis.client(), stream);
+    for (let line = 1; line < fromLine; line++) expect(before.get(line), `line ${line}`).toBe(1);
+
+    proxy.setMode('forward');
+    const again = await runCli(['-c', config, '--json', 'ingest', file, '--from-line', String(fromLine)]);
+    expect(again.code, again.stderr).toBe(0);
+    // The lost reply belonged to a transaction Redis executed: the second run knew and skipped it.
+    expect(again.stderr).toMatch(/continuing run \w+ of this input: lines up to \d+ were already written by it/);
+    expectExactlyOnce(await countMarkers(redis.client(), stream), LINES, `resumed from line ${fromLine}\n${again.stderr}`);
+  }, 30_000);
+});
+
+describe('ingest when redis-server is killed', () => {
+  it('always exits 3 with a reason and no stack trace, wherever the kill lands', async () => {
+    const seed = Date.now() % 1_000_000;
+    const random = seededRandom(seed);
+    const delays = [0, 1, 2, 3].map((i) => Math.round(i * 150 + random() * 500));
+    const results = await Promise.all(
+      delays.map(async (delayMs) => {
+        const server = await startRedisServer();
+        try {
+          const cli = startCli(['-c', await writeCliConfig(dir, server.url, redis.prefix()), 'ingest', file]);
+          await sleep(delayMs);
+          server.process.kill('SIGKILL');
+          return { delayMs, code: await cli.exited, stderr: cli.stderr() };
+        } finally {
+          await server.stop();
+        }
+      }),
+    );
+    for (const r of results) {
+      const context = `seed ${seed}, killed after ${r.delayMs} ms\n${r.stderr}`;
+      expect(r.code, context).toBe(3);
+      expect(r.stderr, context).toMatch(/^launchctl: (cannot reach Redis|lost the connection to Redis) at redis:\/\/127\.0\.0\.1:\d+/m);
+      expect(r.stderr, context).not.toMatch(/\n\s+at |internal error/);
+    }
+  }, 40_000);
+});
