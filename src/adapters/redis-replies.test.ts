@@ -66,18 +66,18 @@ describe('XINFO GROUPS', () => {
 });
 
 describe('XINFO STREAM', () => {
-  it('reads length, groups, entries-added and the first and last entry ids', () => {
+  it('reads length, groups, entries-added, the first and last entry ids and the last generated id', () => {
     const reply = [
       'length', 2, 'radix-tree-keys', 1, 'radix-tree-nodes', 2, 'last-generated-id', '9-0', 'max-deleted-entry-id', '0-0',
       'entries-added', 5, 'recorded-first-entry-id', '8-0', 'groups', 1,
       'first-entry', ['8-0', ['userId', 'u']], 'last-entry', ['9-0', ['userId', 'v']],
     ];
-    expect(parseXinfoStream(reply)).toEqual({ length: 2, groups: 1, entriesAdded: 5, firstEntryId: '8-0', lastEntryId: '9-0' });
+    expect(parseXinfoStream(reply)).toEqual({ length: 2, groups: 1, entriesAdded: 5, firstEntryId: '8-0', lastEntryId: '9-0', lastGeneratedId: '9-0' });
   });
   it('an empty stream (nil entries) and a Redis 6 reply (no entries-added)', () => {
-    expect(parseXinfoStream(['length', 0, 'groups', 0, 'first-entry', null, 'last-entry', null])).toEqual({ length: 0, groups: 0, entriesAdded: null, firstEntryId: null, lastEntryId: null });
+    expect(parseXinfoStream(['length', 0, 'groups', 0, 'first-entry', null, 'last-entry', null])).toEqual({ length: 0, groups: 0, entriesAdded: null, firstEntryId: null, lastEntryId: null, lastGeneratedId: null });
   });
   it('anything else reads as an empty stream', () => {
-    expect(parseXinfoStream(null)).toEqual({ length: 0, groups: 0, entriesAdded: null, firstEntryId: null, lastEntryId: null });
+    expect(parseXinfoStream(null)).toEqual({ length: 0, groups: 0, entriesAdded: null, firstEntryId: null, lastEntryId: null, lastGeneratedId: null });
   });
 });

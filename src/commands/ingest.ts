@@ -5,12 +5,13 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Cluster, Redis } from 'ioredis';
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
-import { describeConnectError, isClusterClient, isCommandTimeout, isConnectionError, lostRedisError, replyErrorCode } from '../adapters/redis-errors.js';
-import { maskUrl } from '../config/load.js';
+import { describeConnectError, isClusterClient, isConnectionError, lostRedisError, redisFailure, replyErrorCode } from '../adapters/redis-errors.js';
+import type { LaunchConfig } from '../config/schema.js';
+import { maskUrl } from '../util/mask.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
 import { ConfigError, errorCode, isLaunchctlError, UnreachableError, UsageError } from '../errors.js';
 import { ingestLines, redisConnection, type IngestConnection, type NdjsonResult } from '../domain/engagement/ndjson.js';
-import { RespConnection } from '../domain/engagement/resp-connection.js';
+import { RespConnection } from '../adapters/resp-connection.js';
 import { progressSharesSlot } from '../keys.js';
 import { formatDuration, parsePositiveInt } from '../util/duration.js';
 
@@ -18,8 +19,6 @@ import { formatDuration, parsePositiveInt } from '../util/duration.js';
 const PROGRESS_MIN_BYTES = 1024 * 1024;
 /** Rejected lines listed in the human report (--json lists up to 1000). */
 const LISTED_ERRORS = 20;
-/** A chunk without a reply for this many connect timeouts counts as a lost connection. */
-const REPLY_TIMEOUT_CONNECT_TIMEOUTS = 5;
 /** How long a lost connection is retried before ingest stops with exit 3. */
 const RECONNECT_WINDOW_MS = 5000;
 
@@ -79,7 +78,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
       fromLine,
       reconnect: async () => (await connect()).connection,
       reconnectWindowMs: RECONNECT_WINDOW_MS,
-      replyTimeoutMs: REPLY_TIMEOUT_CONNECT_TIMEOUTS * config.redis.connectTimeoutMs,
+      replyTimeoutMs: config.redis.commandTimeoutMs,
       onConnection: (event, err) =>
         ctx.out.warn(event === 'lost' ? `lost the connection to Redis (${describeConnectError(err)}): reconnecting for up to ${RECONNECT_WINDOW_MS / 1000} s` : 'reconnected to Redis; carrying on'),
       onTrim: (t) => ctx.out.warn(`Redis is out of memory: removed ${t.lengthBefore - t.lengthAfter} entries every consumer group had acked from ${t.stream} (attempt ${t.attempt})`),
@@ -102,7 +101,7 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
   if (result.resumed) ctx.out.info(`continuing run ${result.resumed.runId} of this input: lines up to ${result.resumed.lastLine} were already written by it`);
   const resume = `launchctl ingest ${file} --from-line ${result.certainLine + 1}`;
   if (result.error) {
-    const err = isLaunchctlError(result.error) ? result.error : redisStopError(result.error, config.redis.url);
+    const err = isLaunchctlError(result.error) ? result.error : redisStopError(result.error, config);
     if (!err) throw result.error;
     // lostRedisError's generic advice ("run the command again") would write everything twice here.
     const advice = err.details.filter((d) => !d.startsWith('what was reported'));
@@ -127,10 +126,12 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
  * connection, or a refusal (READONLY on a replica, NOPERM, WRONGTYPE when the
  * day stream's key holds something else...); undefined for anything else (a bug).
  */
-function redisStopError(err: unknown, url: string): UnreachableError | undefined {
-  if (isConnectionError(err) || isCommandTimeout(err)) return lostRedisError(url, err);
+function redisStopError(err: unknown, config: LaunchConfig): UnreachableError | undefined {
+  const known = redisFailure(err, { url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs });
+  if (known) return known;
+  if (isConnectionError(err)) return lostRedisError(config.redis.url, err);
   const code = replyErrorCode(err);
-  return code === undefined ? undefined : new UnreachableError(`Redis at ${maskUrl(url)} refused the command (${code}): ${(err as Error).message.split('\n')[0]}`, code, { cause: err });
+  return code === undefined ? undefined : new UnreachableError(`Redis at ${maskUrl(config.redis.url)} refused the command (${code}): ${(err as Error).message.split('\n')[0]}`, code, { cause: err });
 }
 
 /** Makes a client give up on a lost connection instead of reconnecting (and re-sending what was in flight). */

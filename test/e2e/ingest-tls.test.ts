@@ -1,6 +1,6 @@
 /**
  * `launchctl ingest` writes its chunks through its own RESP connection
- * (src/domain/engagement/resp-connection.ts), opened with the options of the
+ * (src/adapters/resp-connection.ts), opened with the options of the
  * client connectRedis made: over rediss:// with a private CA, as an ACL user,
  * in database 3, every event lands where that client would have put it.
  */

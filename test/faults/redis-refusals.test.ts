@@ -38,7 +38,7 @@ describe('Redis refusals', () => {
     [primary, full] = await Promise.all([startRedisServer(), startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] })]);
     replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
     const admin = new Redis(primary.url);
-    await admin.call('ACL', 'SETUSER', 'noxadd', 'on', `>${ACL_PASSWORD}`, '~*', '&*', '+@all', '-xadd');
+    await admin.call('ACL', 'SETUSER', 'noxack', 'on', `>${ACL_PASSWORD}`, '~*', '&*', '+@all', '-xack');
     await admin.call('ACL', 'SETUSER', 'nohash', 'on', `>${ACL_PASSWORD}`, '~*', '&*', '+@all', '-hgetall');
     await admin.call('ACL', 'SETUSER', 'fewkeys', 'on', `>${ACL_PASSWORD}`, '~other:*', '&*', '+@all');
     admin.disconnect();
@@ -84,10 +84,11 @@ describe('Redis refusals', () => {
     expect(r.stderr).toContain(`redis://nohash:****@127.0.0.1:${primary.port}`);
   });
 
-  it('NOPERM inside launchctl’s Lua script (ingest without XADD) and on keys outside the ACL pattern', async () => {
-    const script = await run(`redis://noxadd:${encoded}@127.0.0.1:${primary.port}`, ['ingest', 'events.ndjson']);
+  it('NOPERM inside launchctl’s Lua script (consume without XACK) and on keys outside the ACL pattern', async () => {
+    expect((await run(primary.url, ['ingest', 'events.ndjson'])).code).toBe(0);
+    const script = await run(`redis://noxack:${encoded}@127.0.0.1:${primary.port}`, ['consume', '--once']);
     assertRefusal(script, 'NOPERM');
-    expect(script.stderr).toMatch(/ACL user noxadd may not run a command/);
+    expect(script.stderr).toMatch(/ACL user noxack may not run/);
     expect(script.stderr).toContain('ACL LOG');
     const keys = await run(`redis://fewkeys:${encoded}@127.0.0.1:${primary.port}`, ['state', '--summary']);
     assertRefusal(keys, 'NOPERM');

@@ -79,6 +79,8 @@ export interface ApplyReply {
   statuses: ApplyStatus[];
   /** Counter changes (field → delta), already written when updateCounters was true. */
   deltas: Map<string, number>;
+  /** The first error XACK answered with ('' for none), for 'ack-failed' entries. */
+  ackError: string;
   states: string[];
 }
 
@@ -116,12 +118,12 @@ export function buildApplyArgs(inputs: readonly ApplyInput[], options: ApplyCall
 }
 
 export function parseApplyReply(raw: unknown): ApplyReply {
-  const [codes, flat, ...states] = raw as [string, (string | number)[] | undefined, ...string[]];
-  if (codes === 'S') return { stale: true, statuses: [], deltas: new Map(), states: [] };
+  const [codes, flat, ackError, ...states] = raw as [string, (string | number)[] | undefined, string | undefined, ...string[]];
+  if (codes === 'S') return { stale: true, statuses: [], deltas: new Map(), ackError: '', states: [] };
   const deltas = new Map<string, number>();
   for (let i = 0; i + 1 < (flat ?? []).length; i += 2) deltas.set(String(flat![i]), Number(flat![i + 1]));
   const statuses = Array.from(codes, (c) => STATUS_BY_CODE[c] ?? 'ack-failed');
-  return { stale: false, statuses, deltas, states };
+  return { stale: false, statuses, deltas, ackError: ackError ?? '', states };
 }
 
 /** Registers apply-events.lua on a client (idempotent). */

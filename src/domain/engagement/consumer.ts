@@ -169,6 +169,8 @@ class ConsumerWorker {
   private discoveredDay = '';
   /** Set while Redis refuses work: since when, and why (for the one line when it recovers). */
   private refusing: { since: number; attempts: number } | null = null;
+  /** The last error XACK answered with inside the script. */
+  private ackError = '';
 
   constructor(private readonly o: ConsumerOptions) {
     this.keys = createKeys(o.config.redis.keyPrefix);
@@ -258,6 +260,11 @@ class ConsumerWorker {
           drainOwn = true;
           this.o.onWarn?.(err.message);
           continue;
+        }
+        // An ACL that forbids a command or key does not pass: stop (exit 3 naming what to grant).
+        if (replyErrorCode(err) === 'NOPERM') {
+          await dropNext();
+          throw err;
         }
         if (this.o.once || !(isTransientRedisError(err) || err instanceof ReaderSilentError)) {
           if (this.o.once) {
@@ -539,7 +546,8 @@ class ConsumerWorker {
     this.count(statuses);
     if (statuses.includes('no-group')) throw new GroupLostError('NOGROUP');
     const ackFailed = statuses.filter((s) => s === 'ack-failed').length;
-    if (ackFailed > 0) throw new Error(`XACK failed for ${ackFailed} entr${ackFailed === 1 ? 'y' : 'ies'}; they stay pending`);
+    // Redis' own error (NOPERM for an ACL user without XACK...), as a reply error, so it is mapped like one.
+    if (ackFailed > 0) throw Object.assign(new Error(this.ackError || `XACK failed for ${ackFailed} entries; they stay pending`), { name: 'ReplyError' });
   }
 
   private count(statuses: readonly ApplyStatus[]): void {
@@ -594,7 +602,11 @@ class ConsumerWorker {
       if (err) {
         failure ??= err;
         left.push(...chunk.apply.map((a) => a.d), ...chunk.dead.map((x) => x.d));
-      } else statuses.push(...parseApplyReply(raw).statuses);
+      } else {
+        const reply = parseApplyReply(raw);
+        statuses.push(...reply.statuses);
+        this.ackError ||= reply.ackError;
+      }
     }
     if (failure) {
       this.count(statuses);

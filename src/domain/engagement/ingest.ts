@@ -5,6 +5,7 @@
 // never drops an entry a consumer has not acked.
 import type { ChainableCommander } from 'ioredis';
 import { readLua, type RedisClient } from '../../adapters/redis.js';
+import type { EntryChunk } from '../../adapters/resp-connection.js';
 import { parseInfo, parseXinfoGroups, type XinfoGroup } from '../../adapters/redis-replies.js';
 import { replyErrorCode } from '../../adapters/redis-errors.js';
 import type { LaunchConfig } from '../../config/schema.js';
@@ -115,12 +116,7 @@ export function encodeEvent(event: EngagementEvent, maxBytes: number): string[] 
 }
 
 /** One MULTI: the XADDs of a chunk (and, for `ingest`, its progress record), executed whole or not at all. */
-export interface EntryChunk {
-  stream: string;
-  entries: readonly (readonly string[])[];
-  /** HSET key field value + EXPIRE, in the same transaction (the key must share the stream's slot). */
-  progress?: { key: string; field: string; value: string; ttlS: number };
-}
+export type { EntryChunk };
 
 /** Sends one chunk as MULTI ... EXEC; resolves to the entry IDs. Rejects with the ReplyError of a refused transaction. */
 /**

@@ -6,7 +6,6 @@ import { readLua, type RedisClient } from '../../adapters/redis.js';
 
 export const SCRIPTS = {
   applyEvents: { command: 'launchctlApplyEvents', file: 'scripts/apply-events.lua' },
-  addEvents: { command: 'launchctlAddEvents', file: 'scripts/add-events.lua' },
   forgetConsumer: { command: 'launchctlForgetConsumer', file: 'scripts/forget-consumer.lua' },
 } as const;
 

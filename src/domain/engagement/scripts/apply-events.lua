@@ -42,12 +42,13 @@
 --                    index k, eventType, ts (client ms, the clock of the rules)
 -- then, per dead entry: stream index s, entry id, reason, field count f, f fields
 --
--- Returns { statuses, deltas, state_1..state_n }, statuses one character per
+-- Returns { statuses, deltas, ackError, state_1..state_n }, statuses one character per
 -- entry then per dead entry: 'a' applied, 'r' applied over a corrupt value that
 -- was reset, 'd' skipped (already acked or recorded: done elsewhere), 'x'
 -- dead-lettered, 'g' not applied because the group or stream is gone (NOGROUP),
 -- 'e' not applied because XACK failed otherwise (the entry stays pending);
--- deltas a flat list field, delta of the counters change; the states (JSON)
+-- deltas a flat list field, delta of the counters change; ackError the first
+-- error XACK answered with ('' for none: NOPERM when the ACL user lacks XACK...); the states (JSON)
 -- only when ARGV[10] == '1'. { 'S' } alone: past the deadline, nothing written.
 --
 -- An error before the first write (OOM, READONLY...) is raised: nothing was
@@ -178,6 +179,7 @@ local function contains(list, value)
 end
 
 local statuses = {}
+local ackError = nil
 
 if S > 0 then
   -- The gate: XACK is a write Redis admits under OOM, and once a script has
@@ -193,6 +195,7 @@ local function ack(s, id)
   local r = redis.pcall('XACK', KEYS[2 + s], group, id)
   if type(r) == 'table' and r.err then
     if string.sub(r.err, 1, 7) == 'NOGROUP' then return 'g' end
+    ackError = ackError or r.err
     return 'e'
   end
   return r
@@ -333,7 +336,7 @@ for b = 1, 10 do emit('hist:' .. (b - 1), histDelta[b]) end
 emit('deadLettered', deadCount)
 if updateCounters and S == 0 and appliedCount > 0 then redis.pcall('HSET', KEYS[1], 'updatedAt', nowMs) end
 
-local reply = { table.concat(statuses), flat }
+local reply = { table.concat(statuses), flat, ackError or '' }
 if returnStates then
   for i = 1, n do reply[#reply + 1] = states[i] end
 end

@@ -10,7 +10,14 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
-import type { EntryChunk } from './ingest.js';
+
+/** One transaction of ingest: XADDs of the entries to one stream, and the progress record in the same MULTI/EXEC. */
+export interface EntryChunk {
+  stream: string;
+  entries: readonly (readonly string[])[];
+  /** HSET key field value + EXPIRE, in the same transaction (the key must share the stream's slot). */
+  progress?: { key: string; field: string; value: string; ttlS: number };
+}
 
 /** A Redis error reply, shaped like ioredis' ReplyError (name, message; EXECABORT carries previousErrors). */
 export class RespReplyError extends Error {
