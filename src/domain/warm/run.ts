@@ -5,7 +5,7 @@
 // render. Per-path failures (HTTP or Redis) are results, never thrown.
 import { Cluster } from 'ioredis';
 import type { Dispatcher } from 'undici';
-import { createHttpAgent, describeHttpError, httpDispatch, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
+import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
 import { closeRedis, connectRedis, redisReplyCode, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
@@ -235,7 +235,7 @@ async function fetchWithRetries(target: DispatchTarget, request: HttpRequestOpti
       await waitUnlessAborted(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, options.random ?? Math.random), options.signal);
     }
     try {
-      const res = await httpDispatch(target, request);
+      const res = await httpRequest(target, request);
       last = { status: res.status, headers: res.headers, latencyMs: Math.round(res.latencyMs), attempts: attempt, error: null };
       if (!isRetryableStatus(res.status)) return last;
       last.error = `HTTP ${res.status}`;
