@@ -14,7 +14,7 @@ import { createKeys } from '../../keys.js';
 import { formatDuration } from '../../util/duration.js';
 import { waitUnlessAborted } from '../../util/sleep.js';
 import { percentile } from '../../util/stats.js';
-import { selectWarmTargets, type WarmTarget } from './paths.js';
+import { foreignHostOfFast, selectWarmTargets, type WarmTarget } from './paths.js';
 import { planWarm, type WarmPlan, type WarmPlanEntry, type WarmSources } from './plan.js';
 import { backoffDelayMs, isRedirect, isRetryableStatus, readCacheStatus } from './response.js';
 import { readEngagementCounts, readPathsFile, readSitemapPaths } from './sources.js';
@@ -502,7 +502,9 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
     while (next < total && !options.signal?.aborted) {
       const i = next++;
       const entry = plan.entries[i]!;
-      const fetched = await fetchWithRetries({ origin, path: entry.path }, request, options);
+      // Defence in depth (config validation and the sitemap reader already refuse them): a path that names another host is not requested.
+      const host = foreignHostOfFast(entry.path);
+      const fetched = host === null ? await fetchWithRetries({ origin, path: entry.path }, request, options) : { status: null, headers: {}, latencyMs: null, attempts: 0, error: `not requested: resolves to another host (${host})` };
       finishing++;
       void finishOne(entry, fetched).then((r) => record(i, r), recordFault);
     }

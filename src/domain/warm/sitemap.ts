@@ -324,7 +324,8 @@ export function splitByOrigin(locs: readonly string[], origin: string): OriginSp
       foreign.push(loc);
       continue;
     }
-    if (url.origin !== want) foreign.push(loc);
+    // A pathname starting with // would name another host once used as a path.
+    if (url.origin !== want || url.pathname.startsWith('//')) foreign.push(loc);
     else paths.push(`${url.pathname}${url.search}`);
   }
   return { paths, foreign };
