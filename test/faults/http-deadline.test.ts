@@ -5,7 +5,7 @@
  * revalidation POST each fail with "timeout" at about timeoutMs instead of
  * succeeding after the 6 s the trickle takes.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { LaunchConfigInput } from '../../src/config/schema.js';
 import { UnreachableError } from '../../src/errors.js';
 import { warm } from '../../src/domain/warm/run.js';
@@ -17,15 +17,11 @@ const TRICKLE = { everyMs: 500, chunks: 12 };
 
 describe('HTTP deadlines are total (trickling origin)', () => {
   const redis = useTestRedis();
-  const sites: SiteStandIn[] = [];
-  afterAll(async () => {
-    await Promise.all(sites.map((s) => s.stop()));
-  });
-  async function site(options: SiteStandInOptions): Promise<SiteStandIn> {
+  const site = async (options: SiteStandInOptions): Promise<SiteStandIn> => {
     const s = await startSiteStandIn({ renderMs: 5, revalidateSecret: SECRET, ...options });
-    sites.push(s);
+    onTestFinished(() => s.stop());
     return s;
-  }
+  };
   const configFor = (s: SiteStandIn, paths: string[], extra: LaunchConfigInput['warm'] = {}) =>
     makeConfig(
       { site: { origin: s.origin, revalidate: { url: s.revalidateUrl, secretEnv: 'T_SECRET' } }, warm: { paths: paths.map((path) => ({ path, ttl: 60 })), retries: 0, timeoutMs: 1000, ...extra } },
