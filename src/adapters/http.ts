@@ -1,6 +1,7 @@
-// The HTTP client shared by every verb (undici): keep-alive agents, timeouts,
-// and mapping of undici failures to short causes a user can act on.
-import { Agent, getGlobalDispatcher, request, type Dispatcher } from 'undici';
+// The HTTP client shared by every verb (undici): keep-alive agents, one
+// request path with a TOTAL deadline, and mapping of undici failures to short
+// causes a user can act on.
+import { Agent, getGlobalDispatcher, type Dispatcher } from 'undici';
 import { errorCode } from '../errors.js';
 
 export interface AgentOptions {
@@ -32,6 +33,12 @@ export interface HttpRequestOptions {
   method?: 'GET' | 'POST' | 'HEAD';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * The whole request must be done within this: waiting for a socket,
+   * connecting, the headers AND the last byte of the body. (undici's own
+   * headersTimeout/bodyTimeout are idle timeouts: an origin trickling one byte
+   * a second would never trip them.)
+   */
   timeoutMs: number;
   /** Read at most this many body bytes; the rest is discarded (the socket is then closed). */
   maxBodyBytes?: number;
@@ -41,51 +48,14 @@ export interface HttpRequestOptions {
   discardBody?: boolean;
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
+/** An origin (`http://host:port`) and a path with its query (`/a?b=1`). */
+export interface DispatchTarget {
+  origin: string;
+  path: string;
 }
 
-/**
- * One request, no redirects followed (a redirect is reported, not chased), the
- * body drained up to a cap so keep-alive sockets are reused.
- */
-export async function httpRequest(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
-  const started = performance.now();
-  const res = await request(url, {
-    method: options.method ?? 'GET',
-    headers: options.headers,
-    body: options.body,
-    dispatcher: options.dispatcher,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    signal: options.signal,
-  });
-  const cap = options.maxBodyBytes ?? 5 * 1024 * 1024;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  const keep = options.discardBody !== true;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    if (size + chunk.length > cap) {
-      if (keep) chunks.push(chunk.subarray(0, cap - size));
-      size = cap;
-      truncated = true;
-      res.body.destroy();
-      break;
-    }
-    if (keep) chunks.push(chunk);
-    size += chunk.length;
-  }
-  return {
-    status: res.statusCode,
-    headers: flattenHeaders(res.headers),
-    body: keep ? Buffer.concat(chunks, size) : Buffer.alloc(0),
-    truncated,
-    latencyMs: performance.now() - started,
-  };
-}
+/** Code of the error a request fails with when its total deadline passes. */
+export const HTTP_DEADLINE = 'LAUNCHCTL_HTTP_DEADLINE';
 
 /** A short cause for a failed request: ECONNREFUSED, timeout, ENOTFOUND... */
 export function describeHttpError(err: unknown): string {
@@ -93,6 +63,7 @@ export function describeHttpError(err: unknown): string {
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'connect timeout';
+    case HTTP_DEADLINE:
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
       return 'timeout';
@@ -108,13 +79,7 @@ export function describeHttpError(err: unknown): string {
 /** Network-level failures worth a retry (as opposed to a bad URL or an abort). */
 export function isRetryableHttpError(err: unknown): boolean {
   const code = errorCode(err);
-  return code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_(CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|SOCKET|CLOSED))$/.test(code);
-}
-
-/** An origin (`http://host:port`) and a path with its query (`/a?b=1`). */
-export interface DispatchTarget {
-  origin: string;
-  path: string;
+  return code !== undefined && (code === HTTP_DEADLINE || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_(CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|SOCKET|CLOSED))$/.test(code));
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -131,11 +96,20 @@ function joinRepeatedHeaders(headers: Record<string, string | string[] | undefin
   return headers as Record<string, string>;
 }
 
+/** The deadline timer's callback: a plain function given the handler, so no closure per request. */
+function expire(handler: RequestHandler) {
+  const err = Object.assign(new Error(`no complete answer within ${handler.timeoutMs} ms`), { code: HTTP_DEADLINE });
+  handler.fail(err);
+}
+
 /**
  * One request's state and undici's callbacks on one object (methods on the
  * prototype): a bulk run allocates this instead of a closure per callback.
+ * It settles exactly once: on the last byte, on an error, when the signal
+ * aborts, or when the deadline passes; whatever undici says after that only
+ * makes sure the request is torn down.
  */
-class DispatchResponse implements Dispatcher.DispatchHandler {
+class RequestHandler implements Dispatcher.DispatchHandler {
   status = 0;
   headers: Record<string, string> = {};
   chunks: Buffer[] | null;
@@ -145,8 +119,10 @@ class DispatchResponse implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | undefined = undefined;
   readonly onAbort: (() => void) | undefined;
   readonly started = performance.now();
+  readonly timer: NodeJS.Timeout;
 
   constructor(
+    readonly timeoutMs: number,
     private readonly cap: number,
     keep: boolean,
     private readonly signal: AbortSignal | undefined,
@@ -154,27 +130,36 @@ class DispatchResponse implements Dispatcher.DispatchHandler {
     private readonly reject: (err: Error) => void,
   ) {
     this.chunks = keep ? [] : null;
-    if (signal) this.onAbort = () => this.controller?.abort(abortError());
+    if (signal) this.onAbort = () => this.fail(abortError());
+    this.timer = setTimeout(expire, timeoutMs, this);
+  }
+
+  private done() {
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
   }
 
   finish() {
     if (this.settled) return;
-    this.settled = true;
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
+    this.done();
     const body = this.chunks ? Buffer.concat(this.chunks, this.size) : EMPTY_BODY;
     this.resolve({ status: this.status, headers: this.headers, body, truncated: this.truncated, latencyMs: performance.now() - this.started });
   }
 
+  /** Rejects now and tears the request down (if undici has started it; else onRequestStart will). */
   fail(err: Error) {
     if (this.settled) return;
-    this.settled = true;
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
+    this.done();
+    this.chunks = null;
     this.reject(err);
+    if (this.controller && !this.controller.aborted) this.controller.abort(err);
   }
 
   onRequestStart(c: Dispatcher.DispatchController) {
     this.controller = c;
-    if (this.signal?.aborted) this.onAbort?.();
+    // Timed out or aborted while waiting for a socket.
+    if (this.settled) c.abort(abortError());
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, responseHeaders: Record<string, string | string[] | undefined>) {
@@ -183,6 +168,7 @@ class DispatchResponse implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(c: Dispatcher.DispatchController, chunk: Buffer) {
+    if (this.settled) return;
     if (this.size + chunk.length > this.cap) {
       this.chunks?.push(chunk.subarray(0, this.cap - this.size));
       this.size = this.cap;
@@ -205,13 +191,14 @@ class DispatchResponse implements Dispatcher.DispatchHandler {
 }
 
 /**
- * The same contract as httpRequest, on undici's dispatch API: no Readable
- * stream per response, which roughly doubles throughput for bulk GETs (warm
- * of thousands of paths). Redirects are not followed; the body is counted (and
- * kept unless discardBody) up to maxBodyBytes, then the request is aborted.
+ * One request on undici's dispatch API (no Readable stream per response,
+ * which roughly doubles throughput for bulk GETs such as warm's). Redirects
+ * are not followed (a redirect is reported, not chased); the body is counted
+ * (and kept unless discardBody) up to maxBodyBytes, then the request is
+ * aborted; the whole exchange must finish within timeoutMs. Bulk callers pass
+ * origin and path already split: no URL parse per request.
  */
-export function httpDispatch(url: string | DispatchTarget, options: HttpRequestOptions): Promise<HttpResponse> {
-  // Bulk callers pass origin and path already split: no URL parse per request.
+export function httpRequest(url: string | DispatchTarget, options: HttpRequestOptions): Promise<HttpResponse> {
   let origin: string;
   let path: string;
   if (typeof url === 'string') {
@@ -225,23 +212,28 @@ export function httpDispatch(url: string | DispatchTarget, options: HttpRequestO
   const dispatcher = options.dispatcher ?? getGlobalDispatcher();
   const signal = options.signal;
   return new Promise((resolve, reject) => {
-    const handler = new DispatchResponse(options.maxBodyBytes ?? 5 * 1024 * 1024, options.discardBody !== true, signal, resolve, reject);
     if (signal?.aborted) {
-      handler.fail(abortError());
+      reject(abortError());
       return;
     }
+    const handler = new RequestHandler(options.timeoutMs, options.maxBodyBytes ?? 5 * 1024 * 1024, options.discardBody !== true, signal, resolve, reject);
     if (handler.onAbort) signal?.addEventListener('abort', handler.onAbort, { once: true });
-    dispatcher.dispatch(
-      {
-        origin,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        body: options.body,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      },
-      handler,
-    );
+    try {
+      dispatcher.dispatch(
+        {
+          origin,
+          path,
+          method: options.method ?? 'GET',
+          headers: options.headers,
+          body: options.body,
+          // Idle timeouts as a second line; the deadline above is the one that counts.
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        },
+        handler,
+      );
+    } catch (err) {
+      handler.fail(err instanceof Error ? err : new Error(String(err)));
+    }
   });
 }

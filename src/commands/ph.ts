@@ -44,6 +44,7 @@ function serviceOptions(ctx: CommandContext, config: LaunchConfig, redis: RedisC
     signal: ctx.signal,
     maxWaitMs,
     onWait: (reason, ms) => ctx.out.info(`${reason} (${ms >= 60_000 ? `up to ${formatDuration(ms)}` : formatDuration(ms)})`),
+    onWarning: (text) => ctx.out.warn(text),
   };
 }
 

@@ -2,6 +2,7 @@
 // so `launchctl config schema` gives editors completion and docs. Secrets are
 // never fields: the file names the environment variables that hold them.
 import { z } from 'zod';
+import { foreignHostOf } from '../domain/warm/paths.js';
 
 const positiveInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const fraction = (what = 'a number from 0 to 1') => z.number({ error: `expected ${what}` }).min(0, { error: `expected ${what}` }).max(1, { error: `expected ${what}` });
@@ -65,7 +66,15 @@ export const siteSchema = z
   .describe('The site being launched.');
 
 export const warmPathSchema = z.strictObject({
-  path: z.string().regex(/^\//, { error: 'expected a path starting with /' }).describe('Path on site.origin, e.g. /pricing.'),
+  path: z
+    .string()
+    .regex(/^\//, { error: 'expected a path starting with /' })
+    .superRefine((path, ctx) => {
+      // `//other.example/x` or `/\other.example/x` would take the checklist's probes to another host.
+      const host = path.startsWith('/') ? foreignHostOf(path) : null;
+      if (host !== null) ctx.addIssue({ code: 'custom', message: `resolves to another host (${host}): expected a path on site.origin`, input: path });
+    })
+    .describe('Path on site.origin, e.g. /pricing. One that resolves to another host (//other.example/x, /\\other.example/x) is refused.'),
   ttl: positiveInt().describe('Marker TTL in whole seconds before jitter.'),
 });
 

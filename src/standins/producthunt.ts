@@ -5,8 +5,10 @@
 // from a real budget that resets every window, 429 with the `rate_limit_reached`
 // body once it is spent, 401 with the `invalid_oauth_token` body for a wrong
 // token, and the client-credentials token endpoint. Votes rise over time.
-// Knobs make it fail the ways the real API does: 503s, slow answers, a
-// Cloudflare 403 HTML page, GraphQL errors in a 200, malformed JSON.
+// Knobs make it fail the ways the real API does: 503s, slow or trickling
+// answers, a Cloudflare 403 HTML page, GraphQL errors in a 200, malformed
+// JSON, a 429 without rate-limit headers, absurd X-Rate-Limit-Reset values
+// (`resetHeader`, or exhaustBudget with a huge reset).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,10 @@ import { pacificDay } from '../domain/ph/day.js';
 export type PhFault =
   | { kind: '503' }
   | { kind: 'slow'; ms: number }
+  /** The answer is sent in 12 pieces `everyMs` apart: never idle long enough for an idle timeout. */
+  | { kind: 'trickle'; everyMs: number }
+  /** 429 with no rate-limit header and no `details` in the body: the reset is unknown. */
+  | { kind: '429-bare' }
   | { kind: 'cloudflare' }
   | { kind: 'graphql-error'; message?: string }
   | { kind: 'malformed' };
@@ -40,6 +46,8 @@ export interface ProductHuntStandInOptions {
   votesPerMinute?: number;
   /** Report every post with 0 votes, as the site does in the first 4 hours of the day. */
   hideVotes?: boolean;
+  /** Send this X-Rate-Limit-Reset on every answer instead of the real one (e.g. "100000000", an epoch timestamp). */
+  resetHeader?: string;
   /** Fixed delay before every answer, ms (default 0). */
   latencyMs?: number;
   port?: number;
@@ -90,6 +98,23 @@ interface StandInPost {
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** Makes `res.end(body)` send the body in 12 pieces `everyMs` apart. */
+function trickle(res: ServerResponse, everyMs: number): void {
+  const end = res.end.bind(res);
+  res.end = ((body?: string | Buffer) => {
+    const bytes = Buffer.from(body ?? '');
+    const size = Math.max(1, Math.ceil(bytes.length / 12));
+    void (async () => {
+      for (let i = 0; i < bytes.length && !res.destroyed; i += size) {
+        if (i > 0) await new Promise((r) => setTimeout(r, everyMs));
+        res.write(bytes.subarray(i, i + size));
+      }
+      if (!res.destroyed) end();
+    })();
+    return res;
+  }) as ServerResponse['end'];
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -169,13 +194,13 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
   const rateHeaders = (at: number): Record<string, string> => ({
     'x-rate-limit-limit': String(limit),
     'x-rate-limit-remaining': String(remaining),
-    'x-rate-limit-reset': String(Math.max(0, Math.ceil((windowResetAt - at) / 1000))),
+    'x-rate-limit-reset': options.resetHeader ?? String(Math.max(0, Math.ceil((windowResetAt - at) / 1000))),
   });
 
   const answerGraphql = (req: IncomingMessage, res: ServerResponse, body: string, at: number, entry: PhStandInRequest) => {
     const record = (status: number, kind: string) => Object.assign(entry, { status, kind });
-    // A 'slow' fault is taken when a request arrives; the others when it is answered.
-    const fault = faults[0] && faults[0].kind !== 'slow' ? faults.shift() : undefined;
+    // 'slow' and 'trickle' faults are taken when a request arrives; the others when it is answered.
+    const fault = faults[0] && faults[0].kind !== 'slow' && faults[0].kind !== 'trickle' ? faults.shift() : undefined;
     if (fault?.kind === '503') {
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('Service Unavailable');
@@ -185,6 +210,11 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
       res.writeHead(403, { 'content-type': 'text/html; charset=UTF-8', server: 'cloudflare' });
       res.end('<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser before accessing api.producthunt.com.</body></html>');
       return record(403, 'cloudflare');
+    }
+    if (fault?.kind === '429-bare') {
+      res.writeHead(429, { 'content-type': 'text/plain' });
+      res.end('Too Many Requests');
+      return record(429, '429-bare');
     }
     const auth = req.headers.authorization ?? '';
     const bearer = auth.startsWith('Bearer ') ? auth.slice(7) : '';
@@ -283,6 +313,7 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
       const entry: PhStandInRequest = { at, path: req.url ?? '', status: 0, kind: 'pending' };
       log.push(entry);
       const slow = faults[0]?.kind === 'slow' ? (faults.shift() as { ms: number }).ms : 0;
+      if (faults[0]?.kind === 'trickle') trickle(res, (faults.shift() as { everyMs: number }).everyMs);
       const delay = (options.latencyMs ?? 0) + slow;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       if (res.destroyed || req.socket.destroyed) {

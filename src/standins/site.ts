@@ -3,7 +3,8 @@
 // `x-nextjs-cache: HIT`, STALE after its TTL while it regenerates in the
 // background), serves a sitemap (plain, gzipped, or as an index) and a
 // revalidation endpoint that checks the bearer secret. Knobs make it fail the
-// way real sites do: 5xx a few times, 404, slow answers, redirects.
+// way real sites do: 5xx a few times, 404, slow answers, bodies trickling in,
+// redirects.
 // Used by the tests and by `launchctl rehearse`.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -54,6 +55,12 @@ export interface SiteStandInOptions {
   statusFor?: Record<string, number>;
   /** Extra delay (ms) for every GET of a path, on top of rendering. */
   slowMs?: Record<string, number>;
+  /**
+   * Send the answer of a path (a page or a sitemap file) in `chunks` pieces
+   * (default 12) `everyMs` apart: a trickling origin that is never idle long
+   * enough for an idle timeout to fire.
+   */
+  trickle?: Record<string, { everyMs: number; chunks?: number }>;
   /** 301 from a path to a location. */
   redirects?: Record<string, string>;
   /** Cache-status header name (default x-nextjs-cache). */
@@ -177,6 +184,23 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
     return files;
   };
 
+  /** Writes `body` slowly when the path trickles, else at once. */
+  const send = async (res: ServerResponse, path: string, status: number, headers: Record<string, string | number>, body: Buffer | string | undefined) => {
+    const trickle = options.trickle?.[path];
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    if (!trickle || !bytes || bytes.length === 0) {
+      res.writeHead(status, headers).end(body);
+      return;
+    }
+    res.writeHead(status, { ...headers, 'content-length': bytes.length });
+    const size = Math.ceil(bytes.length / Math.max(1, Math.min(trickle.chunks ?? 12, bytes.length)));
+    for (let i = 0; i < bytes.length && !res.destroyed; i += size) {
+      if (i > 0) await sleep(trickle.everyMs);
+      res.write(bytes.subarray(i, i + size));
+    }
+    res.end();
+  };
+
   const readBody = async (req: IncomingMessage): Promise<string> => {
     const chunks: Buffer[] = [];
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
@@ -199,8 +223,7 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
       const status = authorized ? 200 : 401;
       revalidateCalls.push({ authorized, paths, status });
       if (authorized) await Promise.all(paths.filter((p) => pages.has(p)).map(render));
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(authorized ? { revalidated: true, paths, now: Date.now() } : { message: 'Invalid token' }));
+      await send(res, url.pathname, status, { 'content-type': 'application/json' }, JSON.stringify(authorized ? { revalidated: true, paths, now: Date.now() } : { message: 'Invalid token' }));
       return status;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -210,8 +233,7 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
     const files = sitemapFiles();
     const file = files.get(url.pathname);
     if (file) {
-      res.writeHead(200, { 'content-type': url.pathname.endsWith('.gz') ? 'application/gzip' : 'application/xml', 'content-length': file.length });
-      res.end(file);
+      await send(res, url.pathname, 200, { 'content-type': url.pathname.endsWith('.gz') ? 'application/gzip' : 'application/xml', 'content-length': file.length }, file);
       return 200;
     }
     gets.set(path, (gets.get(path) ?? 0) + 1);
@@ -249,14 +271,14 @@ export async function startSiteStandIn(options: SiteStandInOptions = {}): Promis
     }
     const page = cache.get(path)!;
     const body = html(path);
-    res.writeHead(200, {
+    const headers = {
       'content-type': 'text/html; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       [cacheHeader]: status,
       age: String(Math.floor((Date.now() - page.generatedAt) / 1000)),
       'cache-control': `s-maxage=${Math.round(isrTtlMs / 1000)}, stale-while-revalidate`,
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    await send(res, path, 200, headers, req.method === 'HEAD' ? undefined : body);
     return 200;
   };
 

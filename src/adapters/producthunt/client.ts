@@ -10,12 +10,13 @@ import { readSecret } from '../../config/load.js';
 import { ConfigError, InterruptedError, UnreachableError } from '../../errors.js';
 import { createKeys, type Keys } from '../../keys.js';
 import { planRetry, type PhFailureKind } from '../../domain/ph/backoff.js';
-import { isBudgetSpent } from '../../domain/ph/ratelimit.js';
+import { MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS, isBudgetSpent } from '../../domain/ph/ratelimit.js';
 import { classifyPhResponse } from '../../domain/ph/response.js';
 import type { PhRateLimit } from '../../domain/ph/types.js';
 import { formatDuration } from '../../util/duration.js';
 import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError } from '../http.js';
 import { readLua, type RedisClient } from '../redis.js';
+import { maskSecrets } from '../../util/mask.js';
 
 export type PhSettings = NonNullable<LaunchConfig['productHunt']>;
 
@@ -35,6 +36,8 @@ export interface PhClientOptions {
   /** Longest wait for a spent budget to reset; beyond it the call fails with the reset time. */
   maxWaitMs: number;
   onWait?: (reason: string, ms: number) => void;
+  /** Told about answers that are odd but not fatal (a rate-limit reset too far away to believe). */
+  onWarning?: (text: string) => void;
   now?: () => number;
   random?: () => number;
   dispatcher?: Dispatcher;
@@ -65,14 +68,17 @@ export function ensurePhSettings(config: LaunchConfig): PhSettings {
   return config.productHunt;
 }
 
-/** Replaces every secret in a text with ****; API messages can echo what they were sent. */
-export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('****');
-  return out;
-}
-
-type RecordRateLimit = (key: string, limit: number, remaining: number, resetAt: number, now: number, keepMs: number) => Promise<[number, number, number]>;
+type RecordRateLimit = (
+  key: string,
+  limit: number,
+  remaining: number,
+  resetAt: number,
+  now: number,
+  keepMs: number,
+  spent: 0 | 1,
+  maxAheadMs: number,
+  unknownWindowMs: number,
+) => Promise<[number, number, number]>;
 
 type ReleaseLock = (key: string, token: string, leave: string, leaveMs: number) => Promise<number>;
 
@@ -88,13 +94,17 @@ async function ensureScripts(redis: RedisClient): Promise<{ recordRateLimit: Rec
   return { recordRateLimit: bound.phRecordRateLimit.bind(redis), releaseLock: bound.phReleaseLock.bind(redis) };
 }
 
-/** The shared budget as last recorded by any process, or null when none is known. */
-export async function readSharedRateLimit(redis: RedisClient, keys: Keys): Promise<PhRateLimit | null> {
+/**
+ * The shared budget as last recorded by any process, or null when none is
+ * known. A reset more than a day ahead (left by an older version, or written
+ * by hand) is not believed: null, so nobody waits on it.
+ */
+export async function readSharedRateLimit(redis: RedisClient, keys: Keys, now = Date.now()): Promise<PhRateLimit | null> {
   const h = await redis.hgetall(keys.phRateLimit());
   const limit = Number(h.limit);
   const remaining = Number(h.remaining);
   const resetAt = Number(h.resetAt);
-  if (h.remaining === undefined || !Number.isFinite(remaining) || !Number.isFinite(resetAt)) return null;
+  if (h.remaining === undefined || !Number.isFinite(remaining) || !Number.isFinite(resetAt) || resetAt > now + MAX_RESET_MS) return null;
   return { limit: Number.isFinite(limit) ? limit : 0, remaining, resetAt };
 }
 
@@ -143,7 +153,7 @@ export class PhClient {
   }
 
   readRateLimit(): Promise<PhRateLimit | null> {
-    return readSharedRateLimit(this.options.redis, this.keys);
+    return readSharedRateLimit(this.options.redis, this.keys, this.now());
   }
 
   /** Runs one GraphQL query through the process queue; returns `data`. */
@@ -174,10 +184,11 @@ export class PhClient {
     }
   }
 
-  private async recordRateLimit(rl: PhRateLimit | null): Promise<void> {
+  /** Shares an observed budget (`spent`: it came with a 429) through Redis, expiry set in the same script. */
+  private async recordRateLimit(rl: PhRateLimit | null, spent = false): Promise<void> {
     if (!rl) return;
     const { recordRateLimit } = await ensureScripts(this.options.redis);
-    await recordRateLimit(this.keys.phRateLimit(), rl.limit, rl.remaining, rl.resetAt, this.now(), RATE_LIMIT_KEEP_MS);
+    await recordRateLimit(this.keys.phRateLimit(), rl.limit, rl.remaining, rl.resetAt, this.now(), RATE_LIMIT_KEEP_MS, spent ? 1 : 0, MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS);
   }
 
   private async queryWithRetries(query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -208,7 +219,8 @@ export class PhClient {
           signal: this.options.signal,
         });
         const answer = classifyPhResponse({ status: res.status, headers: res.headers, body: res.body.toString('utf8'), nowMs: this.now() });
-        if ('rateLimit' in answer) await this.recordRateLimit(answer.rateLimit);
+        if (answer.warning) this.options.onWarning?.(`Product Hunt: ${answer.warning}; the team backs off ${UNKNOWN_RESET_WAIT_MS / 1000} s instead`);
+        if ('rateLimit' in answer) await this.recordRateLimit(answer.rateLimit, answer.kind === 'rate-limited');
         switch (answer.kind) {
           case 'ok':
             return answer.data;
@@ -229,11 +241,11 @@ export class PhClient {
               details: ['this happens from some networks and data-centre IPs; try again later or from another network'],
             });
           case 'graphql-error':
-            throw new UnreachableError(`the Product Hunt API answered with an error: ${redactSecrets(answer.messages.join('; '), this.secrets())}`, 'PH_GRAPHQL');
+            throw new UnreachableError(`the Product Hunt API answered with an error: ${maskSecrets(answer.messages.join('; '), this.secrets())}`, 'PH_GRAPHQL');
           case 'malformed':
             throw new UnreachableError(`the Product Hunt API answered HTTP ${answer.status} with a body that is not the expected JSON`, 'PH_BAD_RESPONSE');
           case 'http-error': {
-            const why = answer.messages.length > 0 ? `: ${redactSecrets(answer.messages.join('; '), this.secrets())}` : '';
+            const why = answer.messages.length > 0 ? `: ${maskSecrets(answer.messages.join('; '), this.secrets())}` : '';
             throw new UnreachableError(`the Product Hunt API answered HTTP ${answer.status}${why}`, `PH_HTTP_${answer.status}`);
           }
           case 'rate-limited':
@@ -247,7 +259,7 @@ export class PhClient {
         if (this.options.signal?.aborted) throw new InterruptedError();
         if (!isRetryableHttpError(err)) {
           if (err instanceof UnreachableError || err instanceof ConfigError) throw err;
-          throw new UnreachableError(`cannot reach the Product Hunt API at ${new URL(apiUrl).origin} (${redactSecrets(describeHttpError(err), this.secrets())})`, 'PH_UNREACHABLE', { cause: err });
+          throw new UnreachableError(`cannot reach the Product Hunt API at ${new URL(apiUrl).origin} (${maskSecrets(describeHttpError(err), this.secrets())})`, 'PH_UNREACHABLE', { cause: err });
         }
         failure = { kind: 'network', resetAt: null, message: `cannot reach the Product Hunt API at ${new URL(apiUrl).origin} (${describeHttpError(err)})`, code: 'PH_UNREACHABLE' };
       }
@@ -255,7 +267,12 @@ export class PhClient {
       const now = this.now();
       const decision = planRetry({ kind: failure.kind, attempt, rateLimitWaits, resetAt: failure.resetAt, nowMs: now, maxWaitMs: this.options.maxWaitMs, random: this.options.random });
       if (!decision.retry) {
-        const when = failure.kind === 'rate-limited' && failure.resetAt !== null ? `; ${describeReset(failure.resetAt, now)}` : '';
+        const when =
+          failure.kind !== 'rate-limited'
+            ? ''
+            : failure.resetAt !== null
+              ? `; ${describeReset(failure.resetAt, now)}`
+              : `; the reset time is unknown: every process sharing this Redis waits ${UNKNOWN_RESET_WAIT_MS / 1000} s before the next request`;
         throw new UnreachableError(`${failure.message}: ${decision.reason}${when}`, failure.code);
       }
       if (failure.kind === 'rate-limited') rateLimitWaits++;
@@ -305,7 +322,7 @@ export class PhClient {
       });
     } catch (err) {
       if (this.options.signal?.aborted) throw new InterruptedError();
-      throw new UnreachableError(`cannot reach the Product Hunt token endpoint at ${new URL(tokenUrl).origin} (${redactSecrets(describeHttpError(err), secrets)})`, 'PH_UNREACHABLE', { cause: err });
+      throw new UnreachableError(`cannot reach the Product Hunt token endpoint at ${new URL(tokenUrl).origin} (${maskSecrets(describeHttpError(err), secrets)})`, 'PH_UNREACHABLE', { cause: err });
     }
     const answer = classifyPhResponse({ status: res.status, headers: res.headers, body: res.body.toString('utf8'), nowMs: this.now() });
     if (answer.kind === 'cloudflare') throw new UnreachableError('the Product Hunt token endpoint is blocked by Cloudflare (HTTP 403 with an HTML challenge page)', 'PH_CLOUDFLARE');

@@ -1,6 +1,7 @@
 // Retry policy of the Product Hunt queue. Each retry spends budget, so retries
 // are bounded and a 429 waits for the window to reset instead of retrying blindly
 // (the discord bot in research/producthunt-api.md §6 ran out of budget that way).
+import { UNKNOWN_RESET_WAIT_MS } from './ratelimit.js';
 
 /** What went wrong with one attempt. */
 export type PhFailureKind = 'rate-limited' | 'server' | 'network';
@@ -24,8 +25,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
   maxRateLimitWaits: 2,
 };
 
-/** When the window resets is unknown (429 with neither header nor body): wait a full window. */
-export const UNKNOWN_RESET_WAIT_MS = 900_000;
+export { UNKNOWN_RESET_WAIT_MS };
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: string };
 

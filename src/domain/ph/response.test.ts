@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyPhResponse } from './response.js';
+import { UNKNOWN_RESET_WAIT_MS } from './ratelimit.js';
 
 const NOW = 1_800_000_000_000;
 const JSON_CT = { 'content-type': 'application/json; charset=utf-8' };
@@ -29,8 +30,14 @@ describe('classifyPhResponse', () => {
     expect(classify(429, '', { 'retry-after': '7' })).toMatchObject({ kind: 'rate-limited', resetAt: NOW + 7000 });
   });
 
-  it('treats a 429 with no body and no headers as rate-limited with an unknown reset', () => {
-    expect(classify(429, '')).toEqual({ kind: 'rate-limited', resetAt: null, rateLimit: null });
+  it('treats a 429 with no body and no headers as rate-limited with an unknown reset, recorded as spent for the conservative window', () => {
+    expect(classify(429, '')).toEqual({ kind: 'rate-limited', resetAt: null, rateLimit: { limit: 0, remaining: 0, resetAt: NOW + UNKNOWN_RESET_WAIT_MS } });
+  });
+
+  it('a 429 whose reset is absurd: unknown, with a warning naming the header', () => {
+    const answer = classifyPhResponse({ status: 429, headers: { 'x-rate-limit-limit': '6250', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '100000000' }, body: '', nowMs: NOW });
+    expect(answer).toMatchObject({ kind: 'rate-limited', resetAt: null, rateLimit: { limit: 6250, remaining: 0, resetAt: NOW + UNKNOWN_RESET_WAIT_MS } });
+    expect(answer.warning).toContain('x-rate-limit-reset: 100000000 is not a believable reset');
   });
 
   it('reports GraphQL errors in a 200 with the API message', () => {

@@ -29,6 +29,8 @@ export interface PhServiceOptions {
   maxWaitMs?: number;
   /** Told about waits (rate limit, backoff, another process fetching), for a spinner. */
   onWait?: (reason: string, ms: number) => void;
+  /** Told about odd answers that are not failures (e.g. a rate-limit reset too far away to believe). */
+  onWarning?: (text: string) => void;
   now?: () => number;
 }
 
@@ -61,7 +63,7 @@ async function resolveSnapshot(o: PhServiceOptions, settings: PhSettings, keys: 
     if (!entry) return null;
     return { snapshot: entry.value, answer: { entry, cached: true }, stale: !isFresh(entry, settings, now()) };
   }
-  const client = new PhClient({ config: o.config, redis: o.redis, env: o.env, signal: o.signal, maxWaitMs: o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, onWait: o.onWait, now });
+  const client = new PhClient({ config: o.config, redis: o.redis, env: o.env, signal: o.signal, maxWaitMs: o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, onWait: o.onWait, onWarning: o.onWarning, now });
   try {
     const answer = await fetchThroughCache<PhSnapshot>({
       redis: o.redis,
@@ -164,7 +166,7 @@ export async function getPhStatus(options: PhServiceOptions): Promise<PhStatus |
   if (!snapshot.post) throw postNotFound(settings.post);
   const nowMs = now();
   const { rank, rankNote } = rankSnapshot(snapshot, settings.post, nowMs);
-  const [history, rateLimit] = await Promise.all([readPhHistory(options.redis, options.config, nowMs - 2 * HOUR_MS), readSharedRateLimit(options.redis, keys)]);
+  const [history, rateLimit] = await Promise.all([readPhHistory(options.redis, options.config, nowMs - 2 * HOUR_MS), readSharedRateLimit(options.redis, keys, nowMs)]);
   return {
     post: settings.post,
     name: snapshot.post.name,
@@ -194,7 +196,7 @@ export async function getPhLeaderboard(options: PhServiceOptions): Promise<PhLea
     complete: snapshot.complete,
     cached: answer.cached,
     fetchedAt: answer.entry.fetchedAt,
-    rateLimit: await readSharedRateLimit(options.redis, keys),
+    rateLimit: await readSharedRateLimit(options.redis, keys, (options.now ?? Date.now)()),
     ...(stale ? { stale } : {}),
     ...(rankNote ? { rankNote } : {}),
   };

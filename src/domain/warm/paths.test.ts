@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../errors.js';
-import { globToRegExp, parsePathsFile, selectWarmTargets, type WarmTarget } from './paths.js';
+import { foreignHostOf, foreignHostOfFast, globToRegExp, parsePathsFile, selectWarmTargets, urlOnOrigin, type WarmTarget } from './paths.js';
 
 const t = (path: string, ttl = 300, source: WarmTarget['source'] = 'sitemap'): WarmTarget => ({ path, ttl, source });
 
@@ -12,6 +12,28 @@ describe('parsePathsFile', () => {
   it('names the file and line of a bad entry', () => {
     expect(() => parsePathsFile('/a\npricing\n', 'paths.txt')).toThrow(UsageError);
     expect(() => parsePathsFile('/a\npricing\n', 'paths.txt')).toThrow(/paths\.txt:2: expected a path starting with \//);
+  });
+});
+
+describe('paths that leave site.origin', () => {
+  const leaving = ['//other.example/x', '/\\other.example/x', '\\/other.example/x', '/\t/other.example/x', '/\n/other.example:8080/x', '//user@other.example/'];
+  const staying = ['/', '/pricing', '/a//b', '/a\\b', '/search?next=//other.example', '/%2F%2Fother.example/x'];
+
+  it('names the host a scheme-relative or backslashed path would reach', () => {
+    for (const p of leaving) {
+      expect(foreignHostOf(p), JSON.stringify(p)).toMatch(/^other\.example(:8080)?$/);
+      expect(foreignHostOfFast(p), JSON.stringify(p)).toBe(foreignHostOf(p));
+      expect(urlOnOrigin('https://acme.example', p), JSON.stringify(p)).toBeNull();
+    }
+    for (const p of staying) {
+      expect(foreignHostOf(p), JSON.stringify(p)).toBeNull();
+      expect(foreignHostOfFast(p), JSON.stringify(p)).toBeNull();
+      expect(new URL(urlOnOrigin('https://acme.example', p)!).host, JSON.stringify(p)).toBe('acme.example');
+    }
+  });
+
+  it('refuses such a line in a paths file, naming file and line', () => {
+    expect(() => parsePathsFile('/a\n//other.example/x\n', 'paths.txt')).toThrow(/paths\.txt:2: "\/\/other\.example\/x" resolves to another host \(other\.example\)/);
   });
 });
 

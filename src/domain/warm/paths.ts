@@ -6,6 +6,46 @@ import { UsageError } from '../../errors.js';
 
 export type PathSource = 'config' | 'sitemap' | 'file';
 
+const PROBE_BASE = 'http://origin.invalid';
+
+/**
+ * The host a path reaches when resolved against site.origin, if that is
+ * another host: `//other.example/x` and `/\other.example/x` (a backslash is a
+ * slash in http URLs, tabs and newlines are dropped) are URLs of another host,
+ * not paths. Null for a path that stays on the origin. The answer does not
+ * depend on the origin, so config validation can give it without one.
+ */
+export function foreignHostOf(path: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(path, PROBE_BASE);
+  } catch {
+    return '(not a URL)';
+  }
+  return url.origin === PROBE_BASE ? null : url.host || url.origin;
+}
+
+/** foreignHostOf for bulk callers: paths with nothing suspicious (no leading `//`, no `\`, tab or newline) skip the URL parse. */
+export function foreignHostOfFast(path: string): string | null {
+  return /^[/\\][/\\]|[\\\t\n\r]|^[^/]/.test(path) ? foreignHostOf(path) : null;
+}
+
+/**
+ * `path` on `origin` as a URL string, or null when it would resolve to
+ * another origin. Every probe of the site builds its URL through this, so no
+ * path from a config, a file or a library caller makes launchctl leave the site.
+ */
+export function urlOnOrigin(origin: string, path: string): string | null {
+  const base = new URL(origin);
+  let url: URL;
+  try {
+    url = new URL(path, base);
+  } catch {
+    return null;
+  }
+  return url.origin === base.origin ? url.toString() : null;
+}
+
 export interface WarmTarget {
   path: string;
   /** TTL in seconds before factor and jitter. */
@@ -29,6 +69,8 @@ export function parsePathsFile(text: string, file = '--paths-file'): string[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     if (line.startsWith('/')) {
+      const host = foreignHostOf(line);
+      if (host !== null) throw new UsageError(`${file}:${i + 1}: "${line.slice(0, 80)}" resolves to another host (${host}): expected a path on site.origin`);
       out.push(line);
       return;
     }

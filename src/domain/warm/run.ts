@@ -4,7 +4,7 @@
 // revalidation endpoint, and return one result that --json and the table both
 // render. Per-path failures (HTTP or Redis) are results, never thrown.
 import type { Dispatcher } from 'undici';
-import { createHttpAgent, describeHttpError, httpDispatch, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
+import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
 import { isClusterClient } from '../../adapters/redis-errors.js';
 import { closeRedis, connectRedis, redisReplyCode, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
@@ -15,7 +15,7 @@ import { formatDuration } from '../../util/duration.js';
 import { maskSecrets } from '../../util/mask.js';
 import { waitUnlessAborted } from '../../util/sleep.js';
 import { percentile } from '../../util/stats.js';
-import { selectWarmTargets, type WarmTarget } from './paths.js';
+import { foreignHostOfFast, selectWarmTargets, type WarmTarget } from './paths.js';
 import { planWarm, type WarmPlan, type WarmPlanEntry, type WarmSources } from './plan.js';
 import { backoffDelayMs, isRedirect, isRetryableStatus, readCacheStatus } from './response.js';
 import { readEngagementCounts, readPathsFile, readSitemapPaths } from './sources.js';
@@ -236,7 +236,7 @@ async function fetchWithRetries(target: DispatchTarget, request: HttpRequestOpti
       await waitUnlessAborted(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, options.random ?? Math.random), options.signal);
     }
     try {
-      const res = await httpDispatch(target, request);
+      const res = await httpRequest(target, request);
       last = { status: res.status, headers: res.headers, latencyMs: Math.round(res.latencyMs), attempts: attempt, error: null };
       if (!isRetryableStatus(res.status)) return last;
       last.error = `HTTP ${res.status}`;
@@ -500,7 +500,9 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
     while (next < total && !options.signal?.aborted) {
       const i = next++;
       const entry = plan.entries[i]!;
-      const fetched = await fetchWithRetries({ origin, path: entry.path }, request, options);
+      // Defence in depth (config validation and the sitemap reader already refuse them): a path that names another host is not requested.
+      const host = foreignHostOfFast(entry.path);
+      const fetched = host === null ? await fetchWithRetries({ origin, path: entry.path }, request, options) : { status: null, headers: {}, latencyMs: null, attempts: 0, error: `not requested: resolves to another host (${host})` };
       finishing++;
       void finishOne(entry, fetched).then((r) => record(i, r), recordFault);
     }

@@ -3,11 +3,12 @@
 // work: sitemap bytes, depth and count; stream entries sampled.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { describeHttpError, httpRequest } from '../../adapters/http.js';
 import { redisReplyCode, type RedisClient } from '../../adapters/redis.js';
-import { UnreachableError, UsageError, errorCode } from '../../errors.js';
+import { InterruptedError, UnreachableError, UsageError, errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
 import { DEFAULT_SITEMAP_PRIORITY, SitemapError, parseSitemap, splitByOrigin } from './sitemap.js';
 import { parsePathsFile } from './paths.js';
@@ -40,11 +41,14 @@ export interface SitemapPaths {
   problems: string[];
 }
 
-function decodeSitemapBody(body: Buffer, maxBytes: number): string {
+const gunzipAsync = promisify(gunzip);
+
+/** Off the main thread (zlib's pool): Ctrl-C stays responsive while 50 MB inflate. */
+async function decodeSitemapBody(body: Buffer, maxBytes: number): Promise<string> {
   // gzip by magic number, not by file name or content-type: servers get those wrong.
   if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
     try {
-      return gunzipSync(body, { maxOutputLength: maxBytes }).toString('utf8');
+      return (await gunzipAsync(body, { maxOutputLength: maxBytes })).toString('utf8');
     } catch (err) {
       if (errorCode(err) === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
         throw new SitemapError(`larger than ${Math.round(maxBytes / 1048576)} MB once decompressed`);
@@ -113,13 +117,15 @@ export async function readSitemapPaths(url: string, options: SitemapReadOptions)
     result.files++;
     let parsed;
     try {
-      parsed = parseSitemap(await fetchSitemap(target, options));
+      parsed = await parseSitemap(await fetchSitemap(target, options), { signal: options.signal });
     } catch (err) {
+      if (err instanceof InterruptedError || options.signal?.aborted) throw err instanceof InterruptedError ? err : new InterruptedError();
       const message = err instanceof SitemapError ? `sitemap ${target}: ${err.message}` : err instanceof Error ? err.message : String(err);
       if (depth === 0) throw err instanceof SitemapError ? new UsageError(message) : err;
       result.problems.push(message);
       return;
     }
+    result.problems.push(...parsed.problems.map((p) => `${target}: ${p}`));
     if (parsed.kind === 'urlset') {
       parsed.locs.forEach((loc, i) => {
         const split = splitByOrigin([loc], options.origin);

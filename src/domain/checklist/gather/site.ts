@@ -3,6 +3,7 @@
 import type { Dispatcher } from 'undici';
 import { describeHttpError, httpRequest } from '../../../adapters/http.js';
 import { readPeerCertificate } from '../../../adapters/tls.js';
+import { urlOnOrigin } from '../../warm/paths.js';
 import { parseOgTags } from '../parse.js';
 import type { PathProbe, SiteFacts, SocialFacts, TlsFacts } from '../types.js';
 
@@ -18,8 +19,13 @@ export interface SiteProbeOptions {
 }
 
 async function probePath(path: string, samples: number, o: SiteProbeOptions): Promise<PathProbe> {
-  const url = new URL(path, o.origin).toString();
   const probe: PathProbe = { path, samples: [], cacheControl: null };
+  // Checked again here (config validation refuses such paths): never probe another host.
+  const url = urlOnOrigin(o.origin, path);
+  if (url === null) {
+    probe.samples.push({ status: null, latencyMs: null, error: `not requested: ${path.slice(0, 80)} resolves outside ${new URL(o.origin).origin}` });
+    return probe;
+  }
   for (let i = 0; i < samples && !o.signal.aborted; i++) {
     try {
       const res = await httpRequest(url, { timeoutMs: o.timeoutMs, dispatcher: o.dispatcher, signal: o.signal, headers: { 'user-agent': o.userAgent, accept: 'text/html,*/*' } });
