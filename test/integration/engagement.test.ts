@@ -265,7 +265,7 @@ describe('consumer', () => {
     const read = (await raw.xreadgroup('GROUP', config.streams.group, 'crashed', 'COUNT', 30, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
     const rules = buildRules(config.conversion);
     const firstTen = read[0]![1].slice(0, 10).map(([id, f]) => ({ userId: f[1]!, token: id, stream: 0, eventType: 'hover' as const, ts: Number(f[7]) }));
-    const ackMode = { keys, rules, group: config.streams.group, streams: [stream], updateCounters: true, nowMs: 1 };
+    const ackMode = { keys, rules, group: config.streams.group, consumer: 'crashed', streams: [stream], updateCounters: true, nowMs: 1 };
     expect((await callApply(c, firstTen, ackMode)).statuses).toEqual(Array(10).fill('applied'));
     // A paused consumer holding copies of the same ten entries: all already done, nothing applied twice.
     expect((await callApply(c, firstTen, ackMode)).statuses).toEqual(Array(10).fill('done-elsewhere'));

@@ -46,6 +46,8 @@ export interface ApplyCallOptions {
   rules: ConversionRules;
   /** Ack mode (single Redis): the group and the day streams the inputs' `stream` indexes name. */
   group?: string;
+  /** Ack mode: this consumer's name; only entries pending for it are applied. */
+  consumer?: string;
   streams?: readonly string[];
   dead?: readonly DeadInput[];
   /** MAXLEN ~ of the dead-letter stream. */
@@ -109,7 +111,7 @@ export function buildApplyArgs(inputs: readonly ApplyInput[], options: ApplyCall
   const args: (string | number)[] = [2 + streams.length + stateKeys.length, first, second, ...streams, ...stateKeys];
   args.push(w.hover, w.scroll, w.cta_click, w.form_submit, rules.pricingAtUnits, rules.videoBelowUnits, rules.idleMs, rules.stateTtlS);
   args.push(options.updateCounters ? '1' : '0', options.returnStates ? '1' : '0', options.nowMs, MAX_APPLIED_RECORDS);
-  args.push(options.group ?? '', streams.length, inputs.length, options.deadline ?? '', options.watermark ?? NO_WATERMARK, options.deadMaxLen ?? 0, dead.length);
+  args.push(options.group ?? '', streams.length, inputs.length, options.deadline ?? '', options.watermark ?? NO_WATERMARK, options.deadMaxLen ?? 0, dead.length, options.consumer ?? '');
   inputs.forEach((input, i) => {
     args.push(input.stream === undefined ? 0 : input.stream + 1, input.token, indexes[i]!, input.eventType, input.ts);
   });

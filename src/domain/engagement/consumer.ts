@@ -14,11 +14,11 @@
 // restart, or to another one through XAUTOCLAIM), while a paused consumer may
 // still hold copies in memory that another consumer has since completed.
 //
-// Single Redis (ack mode): the script XACKs each entry itself and applies it
-// only when XACK returns 1, that is, when this delivery was still pending. The
-// first consumer to run the script for an entry applies and acks it in one
-// atomic step; every other copy (a redelivery, a reclaim racing a slow
-// consumer, a paused consumer's batch) finds it acked and skips it. Nothing is
+// Single Redis (ack mode): the script applies an entry only when it is still
+// pending for this consumer (XPENDING over the batch's range, by consumer) and
+// acks it in the same atomic step. Every other copy (a redelivery, a reclaim
+// racing a slow consumer, a paused consumer's batch whose entries another
+// consumer took over) finds it not pending for itself and skips it. Nothing is
 // kept in the state for this.
 //
 // Redis Cluster (record mode): a script may only touch one slot, and the stream
@@ -584,6 +584,7 @@ class ConsumerWorker {
           keys: this.keys,
           rules: this.rules,
           group: this.group,
+          consumer: this.totals.consumer,
           streams,
           dead: chunk.dead.map(({ d, reason }) => ({ stream: streamIndex.get(d.stream)!, id: d.id, reason, fields: d.fields ?? [] })),
           deadMaxLen: this.o.config.streams.maxLen,

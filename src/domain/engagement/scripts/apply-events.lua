@@ -3,9 +3,9 @@
 -- state once per call. How an entry is de-duplicated depends on where the call
 -- runs (docs/consume.md, "Exactly-once effect"):
 --
--- - ack mode (a single Redis): the entry is acked here, with XACK, and applied
---   only when XACK returns 1, that is, when this delivery was still pending and
---   no other consumer had completed it. Apply and ack are one atomic step.
+-- - ack mode (a single Redis): the entry is applied only when it is still
+--   pending for this consumer (no other consumer completed it or took it over),
+--   and acked here, in the same atomic step as the state write.
 -- - record mode (Redis Cluster, where the stream lives in another slot): the
 --   state keeps "<day>/<id>" records of the entries applied to it and skips an
 --   entry whose record is there; records below the watermark are forgotten. A
@@ -37,7 +37,10 @@
 -- ARGV[17]           watermark "<ms>-<seq>": records below it are forgotten
 -- ARGV[18]           MAXLEN ~ of the dead-letter stream
 -- ARGV[19]           m, the number of dead entries
--- ARGV[20+5(i-1)..]  entry i: stream index s (0: not acked here), entry id (s > 0)
+-- ARGV[20]           this consumer's name (ack mode: only entries pending for it
+--                    are applied; a stream's entries come in ID order, as
+--                    XREADGROUP, XAUTOCLAIM and history reads return them)
+-- ARGV[21+5(i-1)..]  entry i: stream index s (0: not acked here), entry id (s > 0)
 --                    or record "<day>/<id>" (s = 0; '' for none), state key
 --                    index k, eventType, ts (client ms, the clock of the rules)
 -- then, per dead entry: stream index s, entry id, reason, field count f, f fields
@@ -84,7 +87,8 @@ wmMs = tonumber(wmMs) or 0
 wmSeq = tonumber(wmSeq) or 0
 local deadMaxLen = ARGV[18]
 local m = tonumber(ARGV[19])
-local FIRST = 20
+local consumer = ARGV[20]
+local FIRST = 21
 local KEY0 = 2 + S
 
 local function bucket(units)
@@ -201,6 +205,56 @@ local function ack(s, id)
   return r
 end
 
+-- Ack mode, per stream: which of the call's entries are still pending for this
+-- consumer (one XPENDING over their ID range), and one XACK of those. An entry
+-- not pending for it was completed, or taken over with XAUTOCLAIM, by another
+-- consumer, which applies it. Cheaper than an XACK per entry. The range may
+-- also hold this consumer's dead entries (acked below, one by one).
+local pendingHere = {}
+if S > 0 and n > 0 then
+  local first, last, want = {}, {}, {}
+  for i = 1, n do
+    local base = FIRST + 5 * (i - 1)
+    local s = tonumber(ARGV[base])
+    local id = ARGV[base + 1]
+    if not first[s] then
+      first[s] = id
+      want[s] = {}
+    end
+    last[s] = id
+    want[s][id] = true
+  end
+  for s, f in pairs(first) do
+    local got = redis.pcall('XPENDING', KEYS[2 + s], group, f, last[s], n + m, consumer)
+    if type(got) == 'table' and got.err then
+      if string.sub(got.err, 1, 7) == 'NOGROUP' then
+        pendingHere[s] = 'g'
+      else
+        ackError = ackError or got.err
+        pendingHere[s] = 'e'
+      end
+    else
+      local set = {}
+      local acks = { 'XACK', KEYS[2 + s], group }
+      for _, p in ipairs(got) do
+        local id = p[1]
+        if want[s][id] then
+          set[id] = 1
+          acks[#acks + 1] = id
+        end
+      end
+      if #acks > 3 then
+        local r = redis.pcall(unpack(acks))
+        if type(r) == 'table' and r.err then
+          ackError = ackError or r.err
+          set = 'e'
+        end
+      end
+      pendingHere[s] = set
+    end
+  end
+end
+
 local cache = {}
 local order = {}
 local states = {}
@@ -227,7 +281,8 @@ for i = 1, n do
   local st = c.s
   local verdict = 1
   if s > 0 then
-    verdict = ack(s, token)
+    local set = pendingHere[s]
+    if type(set) == 'table' then verdict = set[token] or 0 else verdict = set end
   elseif token ~= '' and st and contains(st.applied, token) then
     verdict = 0
   end
