@@ -16,6 +16,7 @@ import { generateTraffic, seededRandom } from '../../src/domain/engagement/simul
 import { createKeys, utcDay } from '../../src/keys.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { expectPipelineExact, startFaultServer, type FaultServer } from '../helpers/faults.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const PREFIX = 'fault:';
 const keys = createKeys(PREFIX);
@@ -159,6 +160,39 @@ describe('consume under faults (single Redis)', () => {
     expect(p.stderr().match(/accepts the work again/g), p.stderr()).toHaveLength(1);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(130);
+  });
+
+  it('connections reset mid-batch (a TCP proxy) under a running consume: every event applied exactly once', { timeout: 90_000 }, async () => {
+    const seed = Date.now() % 100_000;
+    const random = seededRandom(seed);
+    await freshServer();
+    const proxy = await startTcpProxy(server.port);
+    try {
+      const viaProxy = join(dir, `launch-proxy-${server.port}.json`);
+      await writeFile(viaProxy, JSON.stringify({ redis: { url: proxy.url, keyPrefix: PREFIX, commandTimeoutMs: 1000 }, streams: { maxLen: 1_000_000 } }));
+      const events = traffic(seed, 2000, 40_000);
+      await addEvents(events);
+      const p = startCli(['-c', viaProxy, 'consume', '--block', '200ms', '--consumer', 'a', '--batch', '200']);
+      running.push(p);
+      // Started (a reset before the first connection is made is "Redis down at start": exit 3).
+      await waitFor('consume at work', async () => (await appliedCount()) > 0, 15_000, p);
+      let resets = 0;
+      // Resets land while batches are read, applied and acked: some replies are lost after Redis ran the script.
+      while ((await appliedCount()) < events.length && resets < 60) {
+        await new Promise((r) => setTimeout(r, 20 + Math.floor(random() * 120)));
+        proxy.resetAll();
+        resets++;
+      }
+      await waitFor('every event applied', async () => (await appliedCount()) >= events.length, 30_000, p);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(resets, `seed ${seed}`).toBeGreaterThan(3);
+      await expectPipelineExact(raw, { prefix: PREFIX, stream: today(), events, context: `seed ${seed}, ${resets} resets` });
+      expect(p.stderr(), `seed ${seed}`).not.toMatch(/internal error|\n {4}at /);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(130);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a consumer paused (SIGSTOP) past --reclaim-idle while another takes its work: exactly once', { timeout: 90_000 }, async () => {
