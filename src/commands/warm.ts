@@ -5,7 +5,7 @@ import { redisFailure } from '../adapters/redis-errors.js';
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
-import { UsageError, isLaunchctlError } from '../errors.js';
+import { EXIT_UNREACHABLE, UnreachableError, UsageError, isLaunchctlError } from '../errors.js';
 import type { WarmPlan } from '../domain/warm/plan.js';
 import { executeWarmPlan, prepareWarm, requireOrigin, type WarmPathResult, type WarmPredictiveInfo, type WarmResult } from '../domain/warm/run.js';
 import type { Output } from '../output/output.js';
@@ -251,8 +251,15 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
         else out.result(renderWarmPlan(plan, out.decorateStdout));
         return 0;
       }
-      if (out.json) out.printJson(warmResultJson(result, plan));
+      const refused = markerRefusal(result, config);
+      // One JSON document either way: a refusal goes in it as `error`.
+      if (out.json) out.printJson({ ...warmResultJson(result, plan), ...(refused ? { error: { type: refused.name, message: refused.message, details: refused.details, exitCode: refused.exitCode } } : {}) });
       else out.result(renderWarmReport(result, out.decorateStdout, out.paint));
+      if (refused) {
+        // The pages were fetched; Redis refused the markers: a dependency's failure (exit 3), said after the table.
+        out.info(`${refused.message}\n${refused.details.map((d) => `  ${d}\n`).join('')}`.trimEnd());
+        return EXIT_UNREACHABLE;
+      }
       return result.passed ? 0 : 1;
     } finally {
       if (redis) await closeRedis(redis);
@@ -273,7 +280,9 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
       try {
         const { plan, result } = await runRound(ctx, config, redis, flags, out, round === 1);
         if (!result) break;
-        passed = result.passed;
+        const refused = markerRefusal(result, config);
+        passed = result.passed && !refused;
+        if (refused) out.warn(`round ${round}: Redis refused the markers: ${refused.message}`);
         if (out.json) out.printJson({ type: 'round', round, at: Date.now(), ...warmResultJson(result, plan) });
         else if (round === 1) out.result(`${renderWarmReport(result, out.decorateStdout, out.paint)}\nround 1 done at ${at()}Z; next in ${formatDuration(flags.repeatAfterMs)} (Ctrl-C to stop)`);
         else out.result(`round ${round} at ${at()}Z · ${renderWarmSummary(result, out.paint)}`);
@@ -290,4 +299,13 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
     await waitUnlessAborted(flags.repeatAfterMs, ctx.signal);
   }
   return passed ? 0 : 1;
+}
+
+/** Redis' refusal of the marker writes (OOM, READONLY, NOPERM, silence), mapped like any Redis failure; undefined when there was none. */
+function markerRefusal(result: WarmResult, config: LaunchConfig): UnreachableError | undefined {
+  if (!result.redisError) return undefined;
+  return (
+    redisFailure(result.redisError, { url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs }) ??
+    new UnreachableError(`Redis refused the warm markers: ${result.redisError.message.slice(0, 200)}`, undefined, { cause: result.redisError })
+  );
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
+import { startSiteStandIn } from '../../src/standins/site.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
 const ACL_PASSWORD = 'acl-Pw/7731+x';
@@ -74,6 +75,24 @@ describe('Redis refusals', () => {
     assertRefusal(r, 'READONLY');
     expect(r.stderr).toMatch(/read-only replica/);
     expect(r.stderr).toMatch(/primary/);
+  });
+
+  it('READONLY under warm: the pages are fetched and reported, then exit 3 for the markers Redis refused; --json stays one document', async () => {
+    const site = await startSiteStandIn({ paths: ['/', '/pricing'], renderMs: 1 });
+    try {
+      const config = join(dir, 'warm.config.json');
+      await writeFile(config, JSON.stringify({ redis: { keyPrefix: 'refusals:', commandTimeoutMs: 2000 }, site: { origin: site.origin }, warm: { paths: [{ path: '/', ttl: 60 }, { path: '/pricing', ttl: 60 }], retries: 0 } }));
+      const r = await runCli(['-c', config, '--redis', replica.url, 'warm'], { cwd: dir });
+      assertRefusal(r, 'READONLY');
+      expect(r.stdout).toMatch(/\/pricing/);
+      const j = await runCli(['-c', config, '--redis', replica.url, '--json', 'warm'], { cwd: dir });
+      expect(j.code).toBe(3);
+      const doc = JSON.parse(j.stdout) as { paths: unknown[]; error: { exitCode: number; message: string } };
+      expect(doc.paths).toHaveLength(2);
+      expect(doc.error).toMatchObject({ exitCode: 3, message: expect.stringContaining('(READONLY)') as unknown });
+    } finally {
+      await site.stop();
+    }
   });
 
   it('NOPERM: a user without a command is told which command, and how to grant it; the URL is masked', async () => {

@@ -85,6 +85,12 @@ export interface WarmResult {
   predictive: WarmPredictiveInfo | null;
   notes: string[];
   interrupted: boolean;
+  /**
+   * The first error Redis answered a marker write with (OOM, READONLY, NOPERM,
+   * a lost or silent connection), or null: the pages were fetched but Redis
+   * refused the work, which the CLI reports with exit 3 after the table.
+   */
+  redisError: Error | null;
 }
 
 export interface PrepareWarmOptions {
@@ -274,7 +280,9 @@ interface MarkerWrite {
 function createMarkerWriter(redis: RedisClient) {
   let queue: MarkerWrite[] = [];
   let scheduled = false;
+  let firstError: Error | null = null;
   const describe = (err: unknown) => {
+    firstError ??= err instanceof Error ? err : new Error(String(err));
     const code = redisReplyCode(err);
     const message = err instanceof Error ? err.message : String(err);
     return code ? `redis ${code}: ${message.replace(/^[A-Z]+\s*/, '').slice(0, 100)}` : `redis: ${message.slice(0, 100)}`;
@@ -327,7 +335,7 @@ function createMarkerWriter(redis: RedisClient) {
   // Writes wait up to MARKER_FLUSH_MS for company, or go as soon as a batch is full:
   // at concurrency 64 that turns thousands of tiny round trips into a few dozen.
   let timer: NodeJS.Timeout | undefined;
-  return (key: string, value: string, ttl: number) =>
+  const write = (key: string, value: string, ttl: number) =>
     new Promise<MarkerOutcome>((resolve) => {
       queue.push({ key, value, ttl, resolve });
       if (queue.length >= MARKER_BATCH) {
@@ -339,6 +347,7 @@ function createMarkerWriter(redis: RedisClient) {
         timer = setTimeout(() => void flush(), MARKER_FLUSH_MS);
       }
     });
+  return Object.assign(write, { firstError: () => firstError });
 }
 
 /** One POST of the failed paths to site.revalidate.url with the bearer secret. */
@@ -562,6 +571,7 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
     predictive: null,
     notes,
     interrupted,
+    redisError: writeMarker.firstError(),
   };
 }
 
