@@ -172,7 +172,8 @@ describe('consume under faults (single Redis)', () => {
       await writeFile(viaProxy, JSON.stringify({ redis: { url: proxy.url, keyPrefix: PREFIX, commandTimeoutMs: 1000 }, streams: { maxLen: 1_000_000 } }));
       const events = traffic(seed, 2000, 40_000);
       await addEvents(events);
-      const p = startCli(['-c', viaProxy, 'consume', '--block', '200ms', '--consumer', 'a', '--batch', '200']);
+      // --max-deliveries 1: a lost connection must not count a delivery, or entries would end in the dead letters.
+      const p = startCli(['-c', viaProxy, 'consume', '--block', '200ms', '--consumer', 'a', '--batch', '200', '--max-deliveries', '1']);
       running.push(p);
       // Started (a reset before the first connection is made is "Redis down at start": exit 3).
       await waitFor('consume at work', async () => (await appliedCount()) > 0, 15_000, p);

@@ -43,7 +43,7 @@
 // them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
 import { scanKeys, type RedisClient } from '../../adapters/redis.js';
-import { isCommandTimeout, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
+import { isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
 import { findXinfoGroup, flatToRecord, parseXinfoStream, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
@@ -171,6 +171,8 @@ class ConsumerWorker {
   private refusing: { since: number; attempts: number } | null = null;
   /** The last error XACK answered with inside the script. */
   private ackError = '';
+  /** The reader's connection closed since the last look (see run). */
+  private readerLost = false;
 
   constructor(private readonly o: ConsumerOptions) {
     this.keys = createKeys(o.config.redis.keyPrefix);
@@ -195,10 +197,27 @@ class ConsumerWorker {
   }
 
   async run(): Promise<ConsumeTotals> {
+    // A reader connection that closed may have lost the reply of a read that
+    // Redis served: those entries are pending for this consumer, unseen.
+    const onReaderClose = () => {
+      this.readerLost = true;
+    };
+    this.o.reader.on('close', onReaderClose);
+    try {
+      return await this.loop();
+    } finally {
+      this.o.reader.off('close', onReaderClose);
+    }
+  }
+
+  private async loop(): Promise<ConsumeTotals> {
     await ensureApplyScript(this.o.client);
     // Own history first (a restart under the same name), then others' stale
-    // work, then new entries: one user's entries stay in stream order.
-    let drainOwn = true;
+    // work, then new entries: one user's entries stay in stream order. After a
+    // crash the re-read counts a delivery (a poison entry that kills the process
+    // ends in the dead letters); after a lost connection or a silence of a live
+    // consumer, it does not ('quiet').
+    let drainOwn: 'no' | 'counting' | 'quiet' = 'counting';
     let needDiscover = true;
     // A batch read but not yet applied because Redis refused it: retried as it
     // is, never re-read (a re-read would count as another delivery).
@@ -221,9 +240,13 @@ class ConsumerWorker {
             await this.discover();
             needDiscover = false;
           }
-          if (drainOwn) {
-            await this.drainOwnPending();
-            drainOwn = false;
+          if (this.readerLost) {
+            this.readerLost = false;
+            if (drainOwn === 'no') drainOwn = 'quiet';
+          }
+          if (drainOwn !== 'no') {
+            await this.drainOwnPending(drainOwn === 'quiet');
+            drainOwn = 'no';
           }
           if (this.reclaimDue()) await this.reclaim();
         }
@@ -257,7 +280,7 @@ class ConsumerWorker {
         if (err instanceof StaleBatchError) {
           held = null;
           await dropNext();
-          drainOwn = true;
+          drainOwn = 'counting';
           this.o.onWarn?.(err.message);
           continue;
         }
@@ -275,14 +298,14 @@ class ConsumerWorker {
           // pending; re-reading them counts a delivery, so a poison entry ends in the dead letters.
           held = null;
           await dropNext();
-          drainOwn = true;
+          drainOwn = 'counting';
           this.o.onWarn?.(`batch failed, retrying in ${RETRY_AFTER_ERROR_MS} ms (its entries stay pending): ${describe(err)}`);
           await waitUnlessAborted(RETRY_AFTER_ERROR_MS, this.o.signal);
           continue;
         }
         // After silence anything may have been delivered without its reply reaching
         // this consumer: its own pending entries are read again before new ones.
-        if (err instanceof ReaderSilentError || isCommandTimeout(err)) drainOwn = true;
+        if ((err instanceof ReaderSilentError || isCommandTimeout(err) || isConnectionError(err)) && drainOwn === 'no') drainOwn = 'quiet';
         await this.backOff(err);
         // A batch that was never read (the read itself failed) leaves nothing held;
         // the housekeeping that failed runs again.
@@ -397,12 +420,24 @@ class ConsumerWorker {
     }
   }
 
-  /** Entries this consumer name read before and never acked (a restart after a crash). */
-  private async drainOwnPending(): Promise<void> {
+  /**
+   * Entries this consumer name read before and never acked: after a restart
+   * (re-read with XREADGROUP from 0, which counts a delivery), or, `quiet`,
+   * after a lost connection or a silence of this live consumer (listed with
+   * XPENDING and fetched with XRANGE: no delivery is counted for it).
+   */
+  private async drainOwnPending(quiet: boolean): Promise<void> {
     for (const stream of this.streams) {
       let cursor = '0';
       while (!this.o.signal.aborted) {
         const readAtServerMs = await this.serverTime();
+        if (quiet) {
+          const batch = await this.readOwnPendingQuietly(stream, cursor, readAtServerMs);
+          if (!batch) break;
+          await this.processHeld(batch);
+          cursor = `(${batch.entries[batch.entries.length - 1]!.id}`;
+          continue;
+        }
         const reply = (await this.o.client.xreadgroup('GROUP', this.group, this.totals.consumer, 'COUNT', this.o.batch, 'STREAMS', stream, cursor)) as [string, RawEntries][] | null;
         const raw = reply?.[0]?.[1] ?? [];
         if (raw.length === 0) break;
@@ -410,6 +445,26 @@ class ConsumerWorker {
         cursor = raw[raw.length - 1]![0];
       }
     }
+  }
+
+  /** Up to --batch of this consumer's pending entries from `start`, without counting a delivery; null when none. */
+  private async readOwnPendingQuietly(stream: string, start: string, serverNowMs: number): Promise<Batch | null> {
+    const from = start === '0' ? '-' : start;
+    const pending = (await this.o.client.xpending(stream, this.group, from, '+', this.o.batch, this.totals.consumer)) as [string, string, number, number][];
+    if (pending.length === 0) return null;
+    const fetched = await this.send(pending.map(([id]) => ['xrange', stream, id, id]));
+    const day = this.keys.parseStreamDay(stream) ?? '';
+    const entries: Delivered[] = pending.map(([id, , , deliveries], i) => {
+      const [err, reply] = fetched[i]!;
+      if (err) throw err;
+      // A pending entry deleted from the stream since (trim --force) reads as null fields: dead-lettered as deleted.
+      const found = (reply as RawEntries)[0];
+      return { stream, day, id, fields: found ? found[1] : null, deliveries: Number(deliveries) };
+    });
+    this.noteRead(stream, entries[entries.length - 1]!.id);
+    // The fence counts from the last delivery of these entries, not from now.
+    const idleMax = Math.max(...pending.map(([, , idle]) => Number(idle)));
+    return { entries, readAtServerMs: serverNowMs - idleMax };
   }
 
   /** XAUTOCLAIM: pending entries idle longer than --reclaim-idle, whoever holds them. */
