@@ -8,7 +8,7 @@
 // Workloads:
 // - uniform: 20,000 users' events spread over 30 minutes (a user rarely repeats
 //   within a 1,000-entry batch);
-// - bursty: about 200 users active at a time, each user's events within a few
+// - bursty: cohorts of about 200 users whose events are interleaved, each user's events within a few
 //   seconds, so a 1,000-entry batch holds about 5 events per user.
 // Goals (issue 9): ingest server CPU/event <= 1.5x XADD's and rate >= 0.25x;
 // consume server CPU/event <= 4x (bursty) and <= 6x (uniform), rate >= 0.2x (bursty).
@@ -78,24 +78,36 @@ function uniformTraffic() {
 }
 
 /**
- * About 200 users active at a time, each with a burst of 2 to 8 events a
- * fraction of a second apart (hover, scroll, click within seconds); a user whose
- * burst is over is replaced by a new one.
+ * About 200 users' events interleaved at a time, as on a real launch page
+ * (hover, scroll, click within seconds): users come in cohorts of 200, each
+ * with a burst of 2 to 8 events (5 on average), the cohort's events shuffled
+ * together, cohorts one after another. A 1,000-entry batch then holds about
+ * five events per user, the workload the issue describes.
  */
 function burstyTraffic() {
   const random = seededRandom(7);
-  const ACTIVE = 200;
+  const COHORT = 200;
   const types = ['hover', 'hover', 'scroll', 'scroll', 'cta_click', 'form_submit'];
-  const newUser = () => ({ userId: seededUuid(random), left: 2 + Math.floor(random() * 7), path: PATHS[Math.floor(random() * PATHS.length)] });
-  const active = Array.from({ length: ACTIVE }, newUser);
   const events = [];
   let t = Date.now() - 30 * 60_000;
-  for (let i = 0; i < EVENTS; i++) {
-    const k = Math.floor(random() * ACTIVE);
-    const user = active[k];
-    events.push({ userId: user.userId, eventType: types[Math.floor(random() * types.length)], payload: { path: user.path }, timestamp: t });
-    t += 5;
-    if (--user.left === 0) active[k] = newUser();
+  while (events.length < EVENTS) {
+    const cohort = [];
+    for (let u = 0; u < COHORT; u++) {
+      const userId = seededUuid(random);
+      const path = PATHS[Math.floor(random() * PATHS.length)];
+      const burst = 2 + Math.floor(random() * 7);
+      for (let k = 0; k < burst; k++) cohort.push({ userId, path });
+    }
+    // Fisher-Yates: the cohort's events interleaved.
+    for (let i = cohort.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [cohort[i], cohort[j]] = [cohort[j], cohort[i]];
+    }
+    for (const { userId, path } of cohort) {
+      if (events.length === EVENTS) break;
+      events.push({ userId, eventType: types[Math.floor(random() * types.length)], payload: { path }, timestamp: t });
+      t += 5;
+    }
   }
   return events;
 }
