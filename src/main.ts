@@ -76,7 +76,8 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
     // failure (exit 3) with the reason and a hint, whichever verb it hit.
     // (Loaded here, on the error path only: every start, --help included, stays light.)
     let error = err;
-    if (!isLaunchctlError(err)) {
+    // (--help and --version arrive here too, as a CommanderError: nothing to map.)
+    if (!isLaunchctlError(err) && !(err instanceof CommanderError)) {
       const { redisFailure } = await import('./adapters/redis-errors.js');
       error = redisFailure(err, { url: targets.redisUrl, commandTimeoutMs: targets.redisCommandTimeoutMs }) ?? err;
     }
