@@ -185,11 +185,6 @@ export async function closeRedis(client: RedisClient): Promise<void> {
   client.disconnect();
 }
 
-/**
- * The Redis error code of a reply error ("OOM", "READONLY", "NOSCRIPT", "BUSYGROUP"):
- * by protocol, the first word of the error reply.
- */
-export const redisReplyCode = replyErrorCode;
 
 /** The master nodes to SCAN: every master of a cluster, or the one server. */
 export function scanNodes(client: RedisClient): Redis[] {

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Cluster, Redis } from 'ioredis';
 import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
-import { describeConnectError, isClusterClient, isConnectionError, lostRedisError, redisFailure, replyErrorCode } from '../adapters/redis-errors.js';
+import { describeConnectError, isClusterClient, redisFailure, replyErrorCode } from '../adapters/redis-errors.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { maskUrl } from '../util/mask.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
@@ -129,7 +129,6 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
 function redisStopError(err: unknown, config: LaunchConfig): UnreachableError | undefined {
   const known = redisFailure(err, { url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs });
   if (known) return known;
-  if (isConnectionError(err)) return lostRedisError(config.redis.url, err);
   const code = replyErrorCode(err);
   return code === undefined ? undefined : new UnreachableError(`Redis at ${maskUrl(config.redis.url)} refused the command (${code}): ${(err as Error).message.split('\n')[0]}`, code, { cause: err });
 }

@@ -6,7 +6,6 @@ import { validateConfig } from './validate.js';
 import { DEFAULT_CONFIG_FILE, makeConfigCommand } from './newcomer.js';
 import { parseRedisUrl } from './redis-url.js';
 
-export { maskUrl } from '../util/mask.js';
 
 export { DEFAULT_CONFIG_FILE };
 

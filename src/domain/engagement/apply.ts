@@ -152,9 +152,6 @@ export async function writeCounterDeltas(client: RedisClient, keys: Keys, deltas
   await pipeline.exec();
 }
 
-export function isCluster(client: RedisClient): boolean {
-  return isClusterClient(client);
-}
 
 /** A conversion state as the library returns it. */
 export interface ConversionState {
@@ -185,7 +182,7 @@ export async function evaluateConversionPath(userId: string, event: unknown, opt
   const check = checkEvent(typeof event === 'object' && event !== null && !Array.isArray(event) ? { ...event, userId } : event);
   if (!check.ok) throw new UsageError(`invalid engagement event: ${check.reason}`);
   const keys = createKeys(options.config.redis.keyPrefix);
-  const cluster = isCluster(options.redis);
+  const cluster = isClusterClient(options.redis);
   const nowMs = (options.now ?? Date.now)();
   await ensureApplyScript(options.redis);
   const reply = await callApply(

@@ -43,13 +43,13 @@
 // them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
 import { scanKeys, type RedisClient } from '../../adapters/redis.js';
-import { isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
+import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
 import { findXinfoGroup, flatToRecord, parseXinfoStream, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
 import { waitUnlessAborted } from '../../util/sleep.js';
 import { fullJitterDelayMs } from '../ph/backoff.js';
-import { callApply, ensureApplyScript, isCluster, queueApply, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
+import { callApply, ensureApplyScript, queueApply, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
 import { checkEntryFields } from './event.js';
 import { callScript, ensureScript } from './lua.js';
 import { buildRules, type ConversionRules } from './rules.js';
@@ -178,7 +178,7 @@ class ConsumerWorker {
     this.keys = createKeys(o.config.redis.keyPrefix);
     this.rules = buildRules(o.config.conversion);
     this.group = o.config.streams.group;
-    this.cluster = isCluster(o.client);
+    this.cluster = isClusterClient(o.client);
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
     this.totals = {
@@ -289,11 +289,11 @@ class ConsumerWorker {
           await dropNext();
           throw err;
         }
-        if (this.o.once || !(isTransientRedisError(err) || err instanceof ReaderSilentError)) {
-          if (this.o.once) {
-            await dropNext();
-            throw err;
-          }
+        if (this.o.once) {
+          await dropNext();
+          throw err;
+        }
+        if (!(isTransientRedisError(err) || err instanceof ReaderSilentError)) {
           // Not Redis refusing for a while: a poison reply or a bug. The entries stay
           // pending; re-reading them counts a delivery, so a poison entry ends in the dead letters.
           held = null;

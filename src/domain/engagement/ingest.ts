@@ -118,7 +118,6 @@ export function encodeEvent(event: EngagementEvent, maxBytes: number): string[] 
 /** One MULTI: the XADDs of a chunk (and, for `ingest`, its progress record), executed whole or not at all. */
 export type { EntryChunk };
 
-/** Sends one chunk as MULTI ... EXEC; resolves to the entry IDs. Rejects with the ReplyError of a refused transaction. */
 /**
  * The refusal behind an EXECABORT (READONLY, NOPERM, OOM: the first queued
  * command Redis refused), or the error itself.
@@ -128,6 +127,7 @@ export function refusalOf(err: unknown): unknown {
   return (err as { previousErrors?: unknown[] }).previousErrors?.[0] ?? err;
 }
 
+/** Sends one chunk as MULTI ... EXEC; resolves to the entry IDs. Rejects with the ReplyError of a refused transaction. */
 export async function execChunk(client: RedisClient, chunk: EntryChunk, maxLen: number): Promise<string[]> {
   const tx: ChainableCommander = client.multi();
   for (const fields of chunk.entries) tx.xadd(chunk.stream, 'MAXLEN', '~', maxLen, '*', ...fields);

@@ -5,8 +5,8 @@
 // render. Per-path failures (HTTP or Redis) are results, never thrown.
 import type { Dispatcher } from 'undici';
 import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
-import { isClusterClient } from '../../adapters/redis-errors.js';
-import { closeRedis, connectRedis, redisReplyCode, type RedisClient } from '../../adapters/redis.js';
+import { isClusterClient, replyErrorCode } from '../../adapters/redis-errors.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
@@ -283,7 +283,7 @@ function createMarkerWriter(redis: RedisClient) {
   let firstError: Error | null = null;
   const describe = (err: unknown) => {
     firstError ??= err instanceof Error ? err : new Error(String(err));
-    const code = redisReplyCode(err);
+    const code = replyErrorCode(err);
     const message = err instanceof Error ? err.message : String(err);
     return code ? `redis ${code}: ${message.replace(/^[A-Z]+\s*/, '').slice(0, 100)}` : `redis: ${message.slice(0, 100)}`;
   };

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { describeHttpError, httpRequest } from '../../adapters/http.js';
-import { redisReplyCode, type RedisClient } from '../../adapters/redis.js';
+import type { RedisClient } from '../../adapters/redis.js';
+import { replyErrorCode } from '../../adapters/redis-errors.js';
 import { InterruptedError, UnreachableError, UsageError, errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
 import { DEFAULT_SITEMAP_PRIORITY, SitemapError, parseSitemap, splitByOrigin } from './sitemap.js';
@@ -234,7 +235,7 @@ export async function readEngagementCounts(redis: RedisClient, keys: Keys, optio
       if (sampled >= maxEntries) break;
     }
   } catch (err) {
-    const code = redisReplyCode(err);
+    const code = replyErrorCode(err);
     if (code === undefined) throw err;
     return { counts: null, sampled, capped: false, note: `could not read the engagement streams (${code})` };
   }
