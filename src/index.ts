@@ -47,7 +47,8 @@ export { planTrim, oldestUnackedId, type StreamTrimPlan, type TrimOptions } from
 export { trimStreams, type TrimRunOptions, type TrimRunResult } from './domain/streams/trim.js';
 export { engagementEventSchema, checkEvent, type EngagementEvent, type EventType } from './domain/engagement/event.js';
 export { ingestEngagement, ingestEvents, addEvents, InvalidEventError, EventTooLargeError, StreamFullError, type IngestOptions, type TrimNotice, type OomDiagnosis } from './domain/engagement/ingest.js';
-export { evaluateConversionPath, type ConversionState, type EvaluateOptions } from './domain/engagement/apply.js';
+export { evaluateConversionPath, type EvaluateOptions } from './domain/engagement/apply.js';
+export type { ConversionState } from './domain/state/state-value.js';
 export { applyRules, buildRules, replayEngagement, type ConversionRules, type RuleState } from './domain/engagement/rules.js';
 export { runConsumer, type ConsumerOptions, type ConsumeTotals } from './domain/engagement/consumer.js';
 export { ingestLines, type NdjsonResult } from './domain/engagement/ndjson.js';

@@ -12,7 +12,7 @@ import type { Output } from '../output/output.js';
 import { renderTable } from '../output/table.js';
 import type { Paint } from '../output/terminal.js';
 import { formatDuration, parseDuration, parsePositiveInt } from '../util/duration.js';
-import { waitUnlessAborted } from '../util/sleep.js';
+import { sleep } from '../util/sleep.js';
 
 export interface WarmCommandOptions {
   sitemap?: string;
@@ -296,7 +296,7 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
       if (out.json) out.printJson({ type: 'error', round, at: Date.now(), error: { type: err.name, message: err.message, exitCode: err.exitCode } });
       else out.result(`round ${round} at ${at()}Z · failed: ${err.message} (trying again in ${formatDuration(flags.repeatAfterMs)})`);
     }
-    await waitUnlessAborted(flags.repeatAfterMs, ctx.signal);
+    await sleep(flags.repeatAfterMs, ctx.signal);
   }
   return passed ? 0 : 1;
 }

@@ -17,6 +17,7 @@ import { buildWatchDocument } from '../domain/watch/document.js';
 import { createPhPanelSource } from '../domain/watch/ph-panel.js';
 import { BASE_SIZE, LINE_HEADER_EVERY, renderDashboard, renderLine, renderLineHeader } from '../domain/watch/render.js';
 import type { WatchSnapshot } from '../domain/watch/snapshot.js';
+import { sleep, type Wake } from '../util/sleep.js';
 
 export interface WatchOptions {
   interval: string;
@@ -143,28 +144,13 @@ async function every(intervalMs: number, signal: AbortSignal, tick: () => Promis
   }
 }
 
-function sleep(ms: number, signal: AbortSignal, wake?: { onWake?: () => void }): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      if (wake) wake.onWake = undefined;
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-    if (wake) wake.onWake = done;
-  });
-}
-
 async function runScreen(ctx: CommandContext, collector: WatchCollector, intervalMs: number, io: WatchIo): Promise<number> {
   const stdout = ctx.out.stdout as NodeJS.WriteStream;
   const stdin = io.stdin;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort);
-  const wake: { onWake?: () => void } = {};
+  const wake: Wake = {};
   let exitCode = 0;
   let paused = false;
   let current: WatchSnapshot | undefined;

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pacificDay } from '../domain/ph/day.js';
+import { sleep } from '../util/sleep.js';
 
 export type PhFault =
   | { kind: '503' }
@@ -108,7 +109,7 @@ function trickle(res: ServerResponse, everyMs: number): void {
     const size = Math.max(1, Math.ceil(bytes.length / 12));
     void (async () => {
       for (let i = 0; i < bytes.length && !res.destroyed; i += size) {
-        if (i > 0) await new Promise((r) => setTimeout(r, everyMs));
+        if (i > 0) await sleep(everyMs);
         res.write(bytes.subarray(i, i + size));
       }
       if (!res.destroyed) end();
@@ -315,7 +316,7 @@ export async function startProductHuntStandIn(options: ProductHuntStandInOptions
       const slow = faults[0]?.kind === 'slow' ? (faults.shift() as { ms: number }).ms : 0;
       if (faults[0]?.kind === 'trickle') trickle(res, (faults.shift() as { everyMs: number }).everyMs);
       const delay = (options.latencyMs ?? 0) + slow;
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (delay > 0) await sleep(delay);
       if (res.destroyed || req.socket.destroyed) {
         entry.kind = 'slow (client gone)';
         return;

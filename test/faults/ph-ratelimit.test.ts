@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, readLua, type RedisClient } from '../../src/adapters/redis.js';
 import { PhClient } from '../../src/adapters/producthunt/client.js';
-import { MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS } from '../../src/domain/ph/ratelimit.js';
+import { MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS } from '../../src/adapters/producthunt/ratelimit.js';
 import { getPhStatus, readPhRateLimit } from '../../src/domain/ph/service.js';
 import { InterruptedError, UnreachableError } from '../../src/errors.js';
 import { createKeys } from '../../src/keys.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, UnreachableError } from '../../errors.js';
 import type { RedisClient } from '../redis.js';
-import { releasePhLock, sleep } from './client.js';
+import { releasePhLock, waitOrInterrupt } from './client.js';
 
 export interface CachedEntry<T> {
   fetchedAt: number;
@@ -119,7 +119,7 @@ export async function fetchThroughCache<T>(o: FetchThroughCacheOptions<T>): Prom
     if (shared) throw shared;
     // Wait for the holder's answer; if the lock goes away without one (the holder failed), try to take it.
     while (o.now() < deadline) {
-      await sleep(POLL_EVERY_MS + Math.floor(Math.random() * 20), o.signal);
+      await waitOrInterrupt(POLL_EVERY_MS + Math.floor(Math.random() * 20), o.signal);
       // Most waits are a few hundred ms: say something only when one is noticeable.
       if (!told && o.now() - startedAt >= WAIT_NOTICE_AFTER_MS) {
         o.onWait?.('another process is fetching from Product Hunt, waiting for its answer', LOCK_TTL_MS);

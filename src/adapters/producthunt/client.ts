@@ -3,20 +3,19 @@
 // the budget belongs to the Product Hunt application, so laptops and CI jobs
 // sharing one Redis share it (research/producthunt-api.md §2).
 import { createHash } from 'node:crypto';
-import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
 import { ConfigError, InterruptedError, UnreachableError } from '../../errors.js';
 import { createKeys, type Keys } from '../../keys.js';
-import { planRetry, type PhFailureKind } from '../../domain/ph/backoff.js';
-import { MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS, isBudgetSpent } from '../../domain/ph/ratelimit.js';
-import { classifyPhResponse } from '../../domain/ph/response.js';
-import type { PhRateLimit } from '../../domain/ph/types.js';
+import { planRetry, type PhFailureKind } from './backoff.js';
+import { MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS, isBudgetSpent, type PhRateLimit } from './ratelimit.js';
+import { classifyPhResponse } from './response.js';
 import { formatDuration } from '../../util/duration.js';
 import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError } from '../http.js';
 import { readLua, type RedisClient } from '../redis.js';
 import { maskSecrets } from '../../util/mask.js';
+import { sleep } from '../../util/sleep.js';
 
 export type PhSettings = NonNullable<LaunchConfig['productHunt']>;
 
@@ -114,11 +113,10 @@ export async function releasePhLock(redis: RedisClient, key: string, token: stri
   await releaseLock(key, token, leave, leaveMs);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return sleepMs(ms, undefined, { signal }).catch((err: unknown) => {
-    if (signal?.aborted) throw new InterruptedError();
-    throw err;
-  });
+/** Waits for the budget or a backoff; Ctrl-C during the wait ends the call (InterruptedError). */
+export async function waitOrInterrupt(ms: number, signal?: AbortSignal): Promise<void> {
+  await sleep(ms, signal);
+  if (signal?.aborted) throw new InterruptedError();
 }
 
 function describeReset(resetAt: number, now: number): string {
@@ -180,7 +178,7 @@ export class PhClient {
       // A little past the reset, so processes that waited do not arrive together.
       const delay = waitMs + Math.floor((this.options.random ?? Math.random)() * 500);
       this.options.onWait?.('rate-limit budget spent, waiting for the reset', delay);
-      await sleep(delay, this.options.signal);
+      await waitOrInterrupt(delay, this.options.signal);
     }
   }
 
@@ -277,7 +275,7 @@ export class PhClient {
       }
       if (failure.kind === 'rate-limited') rateLimitWaits++;
       this.options.onWait?.(failure.kind === 'rate-limited' ? 'rate limited (429), waiting for the reset' : `${failure.message}, retrying`, decision.delayMs);
-      await sleep(decision.delayMs, this.options.signal);
+      await waitOrInterrupt(decision.delayMs, this.options.signal);
     }
   }
 

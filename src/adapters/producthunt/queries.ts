@@ -1,9 +1,7 @@
 // The GraphQL queries sent to Product Hunt and the paginated fetch of one
 // snapshot. Status and leaderboard share one snapshot, so the common case (at
 // most 20 featured posts today) costs one request.
-import { MalformedAnswerError, parsePost, parsePostsPage, type PhSnapshot } from '../../domain/ph/snapshot.js';
-import type { PostVotes } from '../../domain/ph/rank.js';
-import type { PhDay } from '../../domain/ph/day.js';
+import { MalformedAnswerError, parsePost, parsePostsPage, type PhSnapshot, type PostVotes } from './snapshot.js';
 import { UnreachableError } from '../../errors.js';
 import type { PhClient } from './client.js';
 
@@ -33,8 +31,15 @@ function parseOrThrow<T>(parse: () => T): T {
   }
 }
 
+/** The Product Hunt day to list posts of (domain/ph/day.ts computes it). */
+export interface PhDayWindow {
+  day: string;
+  startMs: number;
+  endMs: number;
+}
+
 /** The post and today's featured posts, following cursors page by page. */
-export async function fetchPhSnapshot(client: PhClient, slug: string, day: PhDay): Promise<PhSnapshot> {
+export async function fetchPhSnapshot(client: PhClient, slug: string, day: PhDayWindow): Promise<PhSnapshot> {
   const window = { postedAfter: new Date(day.startMs).toISOString(), postedBefore: new Date(day.endMs).toISOString(), first: PAGE_SIZE };
   const first = await client.query(STATUS_QUERY, { slug, ...window, after: null });
   const post = parseOrThrow(() => parsePost(first));

@@ -7,10 +7,10 @@ import type { RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import { createKeys, type Keys } from '../../keys.js';
+import type { ConversionState } from '../state/state-value.js';
 import { checkEvent, type EventType } from './event.js';
-import { buildRules, CONFIDENCE_UNITS, type ConversionRules, type RuleState, type Variant } from './rules.js';
+import { buildRules, CONFIDENCE_UNITS, type ConversionRules, type RuleState } from './rules.js';
 import { callScript, ensureScript, queueScript } from './lua.js';
-import { NO_WATERMARK } from './stream-id.js';
 
 /**
  * Safety cap on the applied records one state keeps. The watermark normally
@@ -18,6 +18,19 @@ import { NO_WATERMARK } from './stream-id.js';
  * for a very long time (docs/consume.md explains what it would cost).
  */
 export const MAX_APPLIED_RECORDS = 1000;
+
+/** The sentinel watermark meaning "prune nothing". */
+export const NO_WATERMARK = '0-0';
+
+/**
+ * The record of one applied entry kept in the state (Cluster mode): its day
+ * stream and ID. IDs alone are not unique across day streams (two streams can
+ * get the same ID in the same server millisecond around midnight), so the day
+ * is part of it.
+ */
+export function appliedRecord(day: string, id: string): string {
+  return `${day}/${id}`;
+}
 
 export interface ApplyInput {
   userId: string;
@@ -152,15 +165,6 @@ export async function writeCounterDeltas(client: RedisClient, keys: Keys, deltas
   await pipeline.exec();
 }
 
-
-/** A conversion state as the library returns it. */
-export interface ConversionState {
-  variant: Variant;
-  confidence: number;
-  lastUpdated: number;
-  /** Events applied to this state. */
-  events: number;
-}
 
 export interface EvaluateOptions {
   redis: RedisClient;

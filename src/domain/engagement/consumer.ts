@@ -47,13 +47,13 @@ import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisE
 import { findXinfoGroup, flatToRecord, parseXinfoStream, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
-import { waitUnlessAborted } from '../../util/sleep.js';
-import { fullJitterDelayMs } from '../ph/backoff.js';
-import { callApply, ensureApplyScript, queueApply, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
+import { sleep } from '../../util/sleep.js';
+import { fullJitterDelayMs } from '../../util/backoff.js';
+import { appliedRecord, callApply, ensureApplyScript, NO_WATERMARK, queueApply, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
 import { checkEntryFields } from './event.js';
 import { callScript, ensureScript } from './lua.js';
 import { buildRules, type ConversionRules } from './rules.js';
-import { appliedRecord, compareStreamIds, minStreamId, NO_WATERMARK } from './stream-id.js';
+import { compareStreamIds, minStreamId } from '../../adapters/stream-id.js';
 
 /** Entries per script call on a single Redis: a call blocks the server, so keep each short (a few ms). */
 const APPLY_CHUNK = 1000;
@@ -62,7 +62,7 @@ const DISCOVER_EVERY_MS = 30_000;
 /** Pause after a failure that is not Redis refusing for a while (a bug, a poison reply). */
 const RETRY_AFTER_ERROR_MS = 1000;
 /** Backoff while Redis refuses work (OOM, READONLY, LOADING, a lost connection): full jitter, capped. */
-const BACKOFF = { maxAttempts: Infinity, baseDelayMs: 100, maxDelayMs: 5000, resetJitterMs: 0, maxRateLimitWaits: 0 };
+const BACKOFF = { baseDelayMs: 100, maxDelayMs: 5000 };
 /** Clock skew allowed between Cluster nodes by the paused-consumer fence (see the header). */
 const FENCE_MARGIN_MS = 1000;
 
@@ -300,7 +300,7 @@ class ConsumerWorker {
           await dropNext();
           drainOwn = 'counting';
           this.o.onWarn?.(`batch failed, retrying in ${RETRY_AFTER_ERROR_MS} ms (its entries stay pending): ${describe(err)}`);
-          await waitUnlessAborted(RETRY_AFTER_ERROR_MS, this.o.signal);
+          await sleep(RETRY_AFTER_ERROR_MS, this.o.signal);
           continue;
         }
         // After silence anything may have been delivered without its reply reaching
@@ -323,7 +323,7 @@ class ConsumerWorker {
       this.o.onWarn?.(`Redis refuses the work for now (${describe(err)}): holding the batch and retrying with backoff; nothing is dead-lettered for this`);
     }
     this.refusing.attempts++;
-    await waitUnlessAborted(Math.max(50, fullJitterDelayMs(this.refusing.attempts, BACKOFF, this.random)), this.o.signal);
+    await sleep(Math.max(50, fullJitterDelayMs(this.refusing.attempts, BACKOFF, this.random)), this.o.signal);
   }
 
   private recovered(): void {

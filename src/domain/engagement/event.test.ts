@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildEntryFields, checkEntryFields, checkEvent, engagementEventSchema } from './event.js';
 import { parseEventLine } from './ndjson.js';
-import { compareStreamIds, minStreamId } from './stream-id.js';
 
 const USER = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
@@ -60,10 +59,4 @@ describe('engagement events', () => {
     expect(checkEntryFields(fields)).toEqual({ ok: false, reason });
   });
 
-  it('compares stream IDs numerically', () => {
-    expect(compareStreamIds('9-0', '10-0')).toBeLessThan(0);
-    expect(compareStreamIds('10-2', '10-10')).toBeLessThan(0);
-    expect(minStreamId(['10-10', '10-2', '11-0'])).toBe('10-2');
-    expect(minStreamId([])).toBeNull();
-  });
 });

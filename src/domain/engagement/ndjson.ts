@@ -9,6 +9,7 @@ import { createKeys, utcDay } from '../../keys.js';
 import { DAY_MS } from '../../util/duration.js';
 import { buildEntryFields, checkEvent, type EventCheck } from './event.js';
 import { execChunk, withOomRoom, type CommandCaller, type EntryChunk, type IngestOptions } from './ingest.js';
+import { sleep } from '../../util/sleep.js';
 
 /** Events per transaction. */
 export const INGEST_BATCH = 1000;
@@ -441,7 +442,7 @@ async function reconnectWithin(deadline: number, old: IngestConnection, oldId: s
       }
       return next;
     } catch {
-      await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS));
+      await sleep(RECONNECT_PAUSE_MS);
     }
   }
   return null;

@@ -3,6 +3,7 @@
 // ingests them at a given rate through the pipelined batch ingest.
 import type { EngagementEvent, EventType } from './event.js';
 import { addEvents, type IngestOptions } from './ingest.js';
+import { sleep } from '../../util/sleep.js';
 
 export interface TrafficOptions {
   /** Same seed, same events. */
@@ -145,7 +146,7 @@ export async function driveTraffic(events: readonly EngagementEvent[], options: 
       const due = Math.min(events.length, Math.floor(((Date.now() - started + PACE_TICK_MS) * rate) / 1000));
       n = Math.min(batchSize, due - sent);
       if (n <= 0) {
-        await new Promise((r) => setTimeout(r, PACE_TICK_MS));
+        await sleep(PACE_TICK_MS);
         continue;
       }
     }

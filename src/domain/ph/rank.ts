@@ -1,14 +1,8 @@
 // Approximate rank. The public v2 API has no rank field (research §3), and the
 // site's rank weighs votes differently, so we rank today's posts by votesCount
 // and always label it approximate.
+import type { PostVotes } from '../../adapters/producthunt/snapshot.js';
 import type { PhHistoryPoint, PhLeaderboardEntry } from './types.js';
-
-export interface PostVotes {
-  slug: string;
-  name: string;
-  votesCount: number;
-  commentsCount: number;
-}
 
 /** Today's posts by votes, descending; ties share the better position (1, 2, 2, 4). */
 export function rankByVotes(posts: readonly PostVotes[], ourSlug: string): PhLeaderboardEntry[] {

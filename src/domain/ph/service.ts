@@ -11,7 +11,7 @@ import { ConfigError, UnreachableError } from '../../errors.js';
 import { createKeys, type Keys } from '../../keys.js';
 import { pacificDay } from './day.js';
 import { looksLikeHiddenVotes, rankByVotes, votesLastHour } from './rank.js';
-import type { PhSnapshot } from './snapshot.js';
+import type { PhSnapshot } from '../../adapters/producthunt/snapshot.js';
 import type { PhHistoryPoint, PhLeaderboard, PhLeaderboardEntry, PhRateLimit, PhStatus } from './types.js';
 
 export type { PhHistoryPoint, PhLeaderboard, PhLeaderboardEntry, PhRateLimit, PhStatus } from './types.js';

@@ -1,15 +1,8 @@
 // Shapes shared by the Product Hunt client, the service and its callers
 // (ph, watch, checklist, rehearse). Pure types, no I/O.
 
-/** The shared budget of the Product Hunt application, from the X-Rate-Limit-* headers. */
-export interface PhRateLimit {
-  /** Points per window (X-Rate-Limit-Limit; 6250 per 15 min for GraphQL). */
-  limit: number;
-  /** Points left (X-Rate-Limit-Remaining); may be negative after an overrun. */
-  remaining: number;
-  /** When the window resets, epoch ms (now + X-Rate-Limit-Reset seconds). */
-  resetAt: number;
-}
+export type { PhRateLimit } from '../../adapters/producthunt/ratelimit.js';
+import type { PhRateLimit } from '../../adapters/producthunt/ratelimit.js';
 
 /** What `getPhStatus` returns; also the `ph --json` document (plus `version`). */
 export interface PhStatus {

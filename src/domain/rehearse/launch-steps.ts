@@ -12,6 +12,7 @@ import type { PhStatus } from '../ph/types.js';
 import { readConversionSummary } from '../state/summary.js';
 import type { RehearsalEnv } from './environment.js';
 import { pagesByPopularity, type RehearsalStep } from './steps.js';
+import { sleep } from '../../util/sleep.js';
 
 export interface TrafficSettings {
   users: number;
@@ -80,7 +81,7 @@ export function launchTrafficStep(settings: TrafficSettings): RehearsalStep {
             drainedAfterMs = Date.now() - stopAt;
             break;
           }
-          await new Promise((r) => setTimeout(r, 50));
+          await sleep(50);
         }
       } finally {
         clearInterval(sampler);
@@ -145,7 +146,7 @@ export const productHuntStep: RehearsalStep = {
     const racerRequests = standIn.requestCount() - requestsBefore;
     const series: PhStatus[] = [racers[0]!];
     for (let i = 1; i < PH_POLLS && !env.signal.aborted; i++) {
-      await new Promise((r) => setTimeout(r, PH_POLL_EVERY_MS));
+      await sleep(PH_POLL_EVERY_MS);
       series.push(await getPhStatus(options));
     }
     const last = series[series.length - 1]!;

@@ -2,16 +2,22 @@
 // "Data contract") and the summary shape shared by the counters reader and the
 // deep scan. No I/O.
 
-export const VARIANTS = ['default', 'pricing', 'video'] as const;
-export type Variant = (typeof VARIANTS)[number];
+import { VARIANTS, type Variant } from '../engagement/rules.js';
+
+export { VARIANTS, type Variant };
 
 export const HISTOGRAM_BUCKETS = 10;
 
-/** The fields every valid state carries; extra fields (consumer bookkeeping) are allowed. */
+/**
+ * One user's conversion state (the value of `conv:state:<userId>`): the fields
+ * every valid value carries. Extra fields (consumer bookkeeping) are allowed.
+ */
 export interface ConversionState {
   variant: Variant;
   confidence: number;
   lastUpdated: number;
+  /** Events applied to this state (evaluateConversionPath always sets it; old values may lack it). */
+  events?: number;
 }
 
 export type StateCheck = { ok: true; state: ConversionState } | { ok: false; reason: string };

@@ -7,7 +7,7 @@ import { readStreamWithGroups } from '../../adapters/redis-streams.js';
 import type { Keys } from '../../keys.js';
 import type { GroupInfo, StreamInfo } from './trim-plan.js';
 import { oldestUnackedId } from './trim-plan.js';
-import { compareStreamIds } from './stream-id.js';
+import { compareStreamIds } from '../../adapters/stream-id.js';
 
 /** The day streams (not the dead-letter stream), sorted by day. */
 export async function findDayStreams(client: RedisClient, keys: Keys): Promise<{ key: string; day: string }[]> {

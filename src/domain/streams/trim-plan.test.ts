@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { compareStreamIds, nextStreamId } from './stream-id.js';
 import { oldestUnackedId, planTrim, retentionFirstDay, type GroupInfo, type StreamInfo } from './trim-plan.js';
 
 const NOW = Date.parse('2026-11-30T12:00:00Z');
@@ -25,14 +24,6 @@ function group(over: Partial<GroupInfo> = {}): GroupInfo {
 
 const base = { nowMs: NOW, retentionDays: 7, maxLen: 500, force: false };
 
-describe('stream ids', () => {
-  it('orders by ms then sequence, numerically', () => {
-    expect(compareStreamIds('9-0', '10-0')).toBeLessThan(0);
-    expect(compareStreamIds('10-2', '10-10')).toBeLessThan(0);
-    expect(compareStreamIds('10-1', '10-1')).toBe(0);
-    expect(nextStreamId('10-9')).toBe('10-10');
-  });
-});
 
 describe('oldestUnackedId', () => {
   const s = stream('2026-11-30', { lastId: '500-0' });

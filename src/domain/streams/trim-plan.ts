@@ -10,7 +10,7 @@
 // group's last-delivered-id was never read at all.
 import { utcDay } from '../../keys.js';
 import { DAY_MS } from '../../util/duration.js';
-import { compareStreamIds, minStreamId, nextStreamId, streamIdAtMs } from './stream-id.js';
+import { compareStreamIds, minStreamId, nextStreamId, streamIdAtMs } from '../../adapters/stream-id.js';
 
 export interface GroupInfo {
   name: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, isRetryableStatus, readCacheStatus } from './response.js';
+import { isRetryableStatus, readCacheStatus } from './response.js';
 
 describe('readCacheStatus', () => {
   it('reads the CDN and framework headers a warmer meets', () => {
@@ -18,10 +18,4 @@ describe('retry policy', () => {
     expect(isRetryableStatus(429)).toBe(false);
   });
 
-  it('backs off exponentially with jitter, capped', () => {
-    expect(backoffDelayMs(1, 200, () => 0)).toBe(100);
-    expect(backoffDelayMs(1, 200, () => 1)).toBe(200);
-    expect(backoffDelayMs(3, 200, () => 1)).toBe(800);
-    expect(backoffDelayMs(20, 200, () => 1)).toBe(5000);
-  });
 });

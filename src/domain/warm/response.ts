@@ -1,6 +1,5 @@
 // How a warm-up response is read (pure): the cache status a CDN or framework
 // reports, and the retry policy (network errors and 5xx only, never 4xx).
-import type { RandomSource } from './ttl.js';
 
 /** Cache-status headers in the order they are trusted: the outermost cache first. */
 export const CACHE_STATUS_HEADERS = ['cf-cache-status', 'x-vercel-cache', 'x-nextjs-cache', 'x-cache-status', 'x-cache'] as const;
@@ -40,14 +39,3 @@ export const isRedirect = (status: number) => status >= 300 && status < 400;
 /** 5xx is worth another try; 4xx is an answer (a retry gets the same 404). */
 export const isRetryableStatus = (status: number) => status >= 500;
 
-const BACKOFF_CAP_MS = 5000;
-
-/**
- * Delay before retry number `attempt` (1-based): exponential with full jitter
- * (a random delay in [base·2^(n-1) / 2, base·2^(n-1)]), capped, so retries of
- * many paths do not hit the origin in lockstep.
- */
-export function backoffDelayMs(attempt: number, baseMs: number, random: RandomSource = Math.random): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
-}

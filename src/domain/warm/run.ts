@@ -13,11 +13,12 @@ import { ConfigError } from '../../errors.js';
 import { createKeys } from '../../keys.js';
 import { formatDuration } from '../../util/duration.js';
 import { maskSecrets } from '../../util/mask.js';
-import { waitUnlessAborted } from '../../util/sleep.js';
+import { sleep } from '../../util/sleep.js';
 import { percentile } from '../../util/stats.js';
+import { equalJitterDelayMs } from '../../util/backoff.js';
 import { foreignHostOfFast, selectWarmTargets, type WarmTarget } from './paths.js';
 import { planWarm, type WarmPlan, type WarmPlanEntry, type WarmSources } from './plan.js';
-import { backoffDelayMs, isRedirect, isRetryableStatus, readCacheStatus } from './response.js';
+import { isRedirect, isRetryableStatus, readCacheStatus } from './response.js';
 import { readEngagementCounts, readPathsFile, readSitemapPaths } from './sources.js';
 import { planPredictiveFactors, type PredictiveFactor, type RandomSource } from './ttl.js';
 
@@ -213,6 +214,7 @@ export interface ExecuteWarmOptions {
 }
 
 const DEFAULT_RETRY_BASE_MS = 250;
+const RETRY_CAP_MS = 5000;
 const WARM_HEADERS = (userAgent = 'launchctl-warmer') => ({
   'user-agent': userAgent,
   accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
@@ -239,7 +241,7 @@ async function fetchWithRetries(target: DispatchTarget, request: HttpRequestOpti
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     if (attempt > 1) {
       if (options.signal?.aborted) break;
-      await waitUnlessAborted(backoffDelayMs(attempt - 1, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, options.random ?? Math.random), options.signal);
+      await sleep(equalJitterDelayMs(attempt - 1, { baseDelayMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, maxDelayMs: RETRY_CAP_MS }, options.random), options.signal);
     }
     try {
       const res = await httpRequest(target, request);

@@ -3,8 +3,8 @@
 // that stretches the TTL of the paths people are actually on.
 import { median } from '../../util/stats.js';
 
-/** A source of uniform numbers in [0, 1), injectable so tests are exact. */
-export type RandomSource = () => number;
+export type { RandomSource } from '../../util/backoff.js';
+import type { RandomSource } from '../../util/backoff.js';
 
 /** The factor the seed article applies to every path under --predictive; ours when there is no history. */
 export const NO_HISTORY_FACTOR = 1.5;

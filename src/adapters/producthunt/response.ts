@@ -2,8 +2,7 @@
 // body: GraphQL errors come back with HTTP 200. Two error shapes exist
 // (research/producthunt-api.md §4): auth and rate-limit errors are
 // `{ error, error_description, details? }`, GraphQL errors are `{ message, locations?, path? }`.
-import { parseRateLimitHeaders, rateLimitFromErrorDetails, resetFromRetryAfter, toRateLimit, type RateLimitReading } from './ratelimit.js';
-import type { PhRateLimit } from './types.js';
+import { parseRateLimitHeaders, rateLimitFromErrorDetails, resetFromRetryAfter, toRateLimit, type PhRateLimit, type RateLimitReading } from './ratelimit.js';
 
 export type PhResponse = PhAnswer & {
   /** A rate-limit reset that was given but not believed (more than a day away), for a warning. */

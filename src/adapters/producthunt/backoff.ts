@@ -1,6 +1,7 @@
 // Retry policy of the Product Hunt queue. Each retry spends budget, so retries
 // are bounded and a 429 waits for the window to reset instead of retrying blindly
 // (the discord bot in research/producthunt-api.md §6 ran out of budget that way).
+import { fullJitterDelayMs } from '../../util/backoff.js';
 import { UNKNOWN_RESET_WAIT_MS } from './ratelimit.js';
 
 /** What went wrong with one attempt. */
@@ -61,7 +62,3 @@ export function planRetry(input: {
   return { retry: true, delayMs: fullJitterDelayMs(input.attempt, policy, random) };
 }
 
-export function fullJitterDelayMs(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random() * ceiling);
-}

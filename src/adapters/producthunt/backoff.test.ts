@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF, fullJitterDelayMs, planRetry } from './backoff.js';
+import { DEFAULT_BACKOFF, planRetry } from './backoff.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -31,11 +31,3 @@ describe('planRetry', () => {
   });
 });
 
-describe('fullJitterDelayMs', () => {
-  it('grows exponentially up to the cap and can be anything from 0', () => {
-    expect(fullJitterDelayMs(1, DEFAULT_BACKOFF, () => 0)).toBe(0);
-    expect(fullJitterDelayMs(1, DEFAULT_BACKOFF, () => 0.999)).toBe(499);
-    expect(fullJitterDelayMs(3, DEFAULT_BACKOFF, () => 0.999)).toBe(1998);
-    expect(fullJitterDelayMs(20, DEFAULT_BACKOFF, () => 0.999)).toBe(7992);
-  });
-});

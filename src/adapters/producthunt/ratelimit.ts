@@ -7,7 +7,16 @@
 // minutes): a header of 100000000, or an API that switched to an epoch
 // timestamp, would otherwise lock the whole team out for years. A reset that
 // cannot be believed, or a 429 that gives none, counts as UNKNOWN_RESET_WAIT_MS.
-import type { PhRateLimit } from './types.js';
+/** The shared budget of the Product Hunt application, from the X-Rate-Limit-* headers. */
+export interface PhRateLimit {
+  /** Points per window (X-Rate-Limit-Limit; 6250 per 15 min for GraphQL). */
+  limit: number;
+  /** Points left (X-Rate-Limit-Remaining); may be negative after an overrun. */
+  remaining: number;
+  /** When the window resets, epoch ms (now + X-Rate-Limit-Reset seconds). */
+  resetAt: number;
+}
+
 
 /** The longest reset believed, ms. Beyond it the reset is unknown. */
 export const MAX_RESET_MS = 86_400_000;

@@ -1,6 +1,13 @@
 // Reads the GraphQL answers into a snapshot (pure), defensively: a field of
 // the wrong type is a malformed answer, not a crash further down.
-import type { PostVotes } from './rank.js';
+/** One post's public counts, as the API returns them. */
+export interface PostVotes {
+  slug: string;
+  name: string;
+  votesCount: number;
+  commentsCount: number;
+}
+
 
 export interface PhPostInfo extends PostVotes {
   tagline: string;
