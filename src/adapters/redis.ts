@@ -3,7 +3,6 @@
 // redis.connectTimeoutMs, naming the URL with its password masked, and every
 // command has a deadline (redis.commandTimeoutMs).
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from '../config/redis-url.js';
@@ -207,9 +206,4 @@ export async function* scanKeys(client: RedisClient, pattern: string, count = 10
       if (keys.length > 0) yield keys;
     } while (cursor !== '0');
   }
-}
-
-/** Reads a Lua script that lives beside the module that loads it. */
-export async function readLua(moduleUrl: string, file: string): Promise<string> {
-  return readFile(new URL(file, moduleUrl), 'utf8');
 }

@@ -8,8 +8,8 @@
  * is a total deadline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, readLua, type RedisClient } from '../../src/adapters/redis.js';
-import { PhClient } from '../../src/adapters/producthunt/client.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
+import { PhClient, RECORD_RATE_LIMIT } from '../../src/adapters/producthunt/client.js';
 import { MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS } from '../../src/adapters/producthunt/ratelimit.js';
 import { getPhStatus, readPhRateLimit } from '../../src/domain/ph/service.js';
 import { InterruptedError, UnreachableError } from '../../src/errors.js';
@@ -94,7 +94,7 @@ describe('absurd X-Rate-Limit-Reset', () => {
 describe('record-ratelimit.lua', () => {
   it('whatever the reset it is given, the hash is written with a TTL of at most a day, or not at all', async () => {
     const s = await setup();
-    const lua = await readLua(new URL('../../src/adapters/producthunt/client.ts', import.meta.url).href, 'scripts/record-ratelimit.lua');
+    const lua = RECORD_RATE_LIMIT.lua;
     const now = Date.now();
     for (const resetAt of ['1e30', 'inf', '-inf', String(now + 1157 * DAY_MS), String(now - 5000), String(now + 600_000)]) {
       await s.redis.del(rateKey(s));

@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import type { LaunchConfig, LaunchConfigInput } from '../../src/config/schema.js';
-import { callApply, ensureApplyScript, evaluateConversionPath, type ApplyInput } from '../../src/domain/engagement/apply.js';
+import { callApply, evaluateConversionPath, type ApplyInput } from '../../src/domain/engagement/apply.js';
 import { runConsumer, type ConsumerOptions } from '../../src/domain/engagement/consumer.js';
 import type { EngagementEvent } from '../../src/domain/engagement/event.js';
 import { EventTooLargeError, ingestEngagement, ingestEvents, InvalidEventError, StreamFullError } from '../../src/domain/engagement/ingest.js';
@@ -32,7 +32,6 @@ let client: RedisClient | undefined;
 async function connect(input: LaunchConfigInput = {}): Promise<{ config: LaunchConfig; client: RedisClient }> {
   const config = makeConfig(input, redis.url(), redis.prefix());
   client = await connectRedis(config.redis);
-  await ensureApplyScript(client);
   return { config, client };
 }
 

@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, readLua, type RedisClient } from '../../src/adapters/redis.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
 import { isConnectionError, lostRedisError } from '../../src/adapters/redis-errors.js';
 import { startRedisServer } from '../../src/adapters/redis-server.js';
 import { UnreachableError } from '../../src/errors.js';
-import { scanConversionStates } from '../../src/domain/state/deep-scan.js';
+import { RESET_CORRUPT, scanConversionStates } from '../../src/domain/state/deep-scan.js';
 import { readConversionSummary, writeConversionCounters } from '../../src/domain/state/summary.js';
 import { createKeys } from '../../src/keys.js';
 import { makeConfig, useTestRedis } from '../helpers/redis.js';
@@ -131,7 +131,7 @@ describe('state (integration)', () => {
     const key = keys.convState('racing');
     const valid = JSON.stringify({ variant: 'pricing', confidence: 0.9, lastUpdated: 5 });
     await redis.client().set(key, valid); // the consumer rewrote it after the scan read "garbage"
-    const script = await readLua(new URL('../../src/domain/state/deep-scan.ts', import.meta.url).href, 'scripts/reset-corrupt.lua');
+    const script = RESET_CORRUPT.lua;
     expect(await redis.client().eval(script, 1, key, 'garbage', '{"variant":"default"}', 60, 'string')).toBe(0);
     expect(await redis.client().get(key)).toBe(valid);
     expect(await redis.client().eval(script, 1, key, valid, '{"variant":"default"}', 60, 'string')).toBe(1);

@@ -13,7 +13,8 @@ import { MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS, isBudgetSpent, type PhRateLimit } 
 import { classifyPhResponse } from './response.js';
 import { formatDuration } from '../../util/duration.js';
 import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError } from '../http.js';
-import { readLua, type RedisClient } from '../redis.js';
+import { luaScript, runScript } from '../lua.js';
+import type { RedisClient } from '../redis.js';
 import { maskSecrets } from '../../util/mask.js';
 import { sleep } from '../../util/sleep.js';
 
@@ -81,17 +82,13 @@ type RecordRateLimit = (
 
 type ReleaseLock = (key: string, token: string, leave: string, leaveMs: number) => Promise<number>;
 
-async function ensureScripts(redis: RedisClient): Promise<{ recordRateLimit: RecordRateLimit; releaseLock: ReleaseLock }> {
-  const r = redis as unknown as Record<string, unknown>;
-  if (typeof r.phRecordRateLimit !== 'function') {
-    redis.defineCommand('phRecordRateLimit', { numberOfKeys: 1, lua: await readLua(import.meta.url, 'scripts/record-ratelimit.lua') });
-  }
-  if (typeof r.phReleaseLock !== 'function') {
-    redis.defineCommand('phReleaseLock', { numberOfKeys: 1, lua: await readLua(import.meta.url, 'scripts/release-lock.lua') });
-  }
-  const bound = redis as unknown as { phRecordRateLimit: RecordRateLimit; phReleaseLock: ReleaseLock };
-  return { recordRateLimit: bound.phRecordRateLimit.bind(redis), releaseLock: bound.phReleaseLock.bind(redis) };
-}
+/** scripts/record-ratelimit.lua and scripts/release-lock.lua: KEYS[1] the budget hash / the lock. */
+export const RECORD_RATE_LIMIT = luaScript('phRecordRateLimit', import.meta.url, 'scripts/record-ratelimit.lua', 1);
+const RELEASE_LOCK = luaScript('phReleaseLock', import.meta.url, 'scripts/release-lock.lua', 1);
+
+const recordRateLimit: (redis: RedisClient, ...args: Parameters<RecordRateLimit>) => ReturnType<RecordRateLimit> = (redis, ...args) =>
+  runScript(redis, RECORD_RATE_LIMIT, args) as ReturnType<RecordRateLimit>;
+const releaseLock = (redis: RedisClient, ...args: Parameters<ReleaseLock>) => runScript(redis, RELEASE_LOCK, args) as ReturnType<ReleaseLock>;
 
 /**
  * The shared budget as last recorded by any process, or null when none is
@@ -109,8 +106,7 @@ export async function readSharedRateLimit(redis: RedisClient, keys: Keys, now = 
 
 /** Releases a fetch lock if this process still holds it, optionally leaving `leave` behind for `leaveMs`. */
 export async function releasePhLock(redis: RedisClient, key: string, token: string, leave = '', leaveMs = 0): Promise<void> {
-  const { releaseLock } = await ensureScripts(redis);
-  await releaseLock(key, token, leave, leaveMs);
+  await releaseLock(redis, key, token, leave, leaveMs);
 }
 
 /** Waits for the budget or a backoff; Ctrl-C during the wait ends the call (InterruptedError). */
@@ -185,8 +181,7 @@ export class PhClient {
   /** Shares an observed budget (`spent`: it came with a 429) through Redis, expiry set in the same script. */
   private async recordRateLimit(rl: PhRateLimit | null, spent = false): Promise<void> {
     if (!rl) return;
-    const { recordRateLimit } = await ensureScripts(this.options.redis);
-    await recordRateLimit(this.keys.phRateLimit(), rl.limit, rl.remaining, rl.resetAt, this.now(), RATE_LIMIT_KEEP_MS, spent ? 1 : 0, MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS);
+    await recordRateLimit(this.options.redis, this.keys.phRateLimit(), rl.limit, rl.remaining, rl.resetAt, this.now(), RATE_LIMIT_KEEP_MS, spent ? 1 : 0, MAX_RESET_MS, UNKNOWN_RESET_WAIT_MS);
   }
 
   private async queryWithRetries(query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {

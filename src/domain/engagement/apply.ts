@@ -1,7 +1,8 @@
 // Runs scripts/apply-events.lua: the conversion rules applied on the Redis
 // server in one atomic step per call. Used by the consumer (a whole batch per
 // call on a single Redis) and by the library's evaluateConversionPath.
-import type { ChainableCommander } from 'ioredis';
+import { luaScript, runScript } from '../../adapters/lua.js';
+import { sendCommands } from '../../adapters/redis-commands.js';
 import { isClusterClient } from '../../adapters/redis-errors.js';
 import type { RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
@@ -10,7 +11,6 @@ import { createKeys, type Keys } from '../../keys.js';
 import type { ConversionState } from '../state/state-value.js';
 import { checkEvent, type EventType } from './event.js';
 import { buildRules, CONFIDENCE_UNITS, type ConversionRules, type RuleState } from './rules.js';
-import { callScript, ensureScript, queueScript } from './lua.js';
 
 /**
  * Safety cap on the applied records one state keeps. The watermark normally
@@ -141,28 +141,20 @@ export function parseApplyReply(raw: unknown): ApplyReply {
   return { stale: false, statuses, deltas, ackError: ackError ?? '', states };
 }
 
-/** Registers apply-events.lua on a client (idempotent). */
-export function ensureApplyScript(client: RedisClient): Promise<void> {
-  return ensureScript(client, 'applyEvents');
-}
+/** scripts/apply-events.lua: KEYS vary with the batch (numkeys first, see buildApplyArgs). */
+export const APPLY_EVENTS = luaScript('applyEvents', import.meta.url, 'scripts/apply-events.lua');
 
-/** Calls the script on a client (after ensureApplyScript). */
+/** Runs the script once on a client. */
 export async function callApply(client: RedisClient, inputs: readonly ApplyInput[], options: ApplyCallOptions): Promise<ApplyReply> {
-  return parseApplyReply(await callScript(client, 'applyEvents', buildApplyArgs(inputs, options)));
-}
-
-/** Queues the script on a pipeline of a client that ensureApplyScript prepared; the reply comes from exec(). */
-export function queueApply(pipeline: ChainableCommander, inputs: readonly ApplyInput[], options: ApplyCallOptions): void {
-  queueScript(pipeline, 'applyEvents', buildApplyArgs(inputs, options));
+  return parseApplyReply(await runScript(client, APPLY_EVENTS, buildApplyArgs(inputs, options)));
 }
 
 /** Writes counter deltas the script returned without writing them (Redis Cluster). */
 export async function writeCounterDeltas(client: RedisClient, keys: Keys, deltas: ReadonlyMap<string, number>, nowMs: number): Promise<void> {
   if (deltas.size === 0) return;
-  const pipeline = client.pipeline();
-  for (const [field, delta] of deltas) pipeline.hincrby(keys.convStats(), field, delta);
-  pipeline.hset(keys.convStats(), 'updatedAt', nowMs);
-  await pipeline.exec();
+  const stats = keys.convStats();
+  const replies = await sendCommands(client, [...[...deltas].map(([field, delta]) => ['HINCRBY', stats, field, delta] as const), ['HSET', stats, 'updatedAt', nowMs]]);
+  for (const [err] of replies) if (err) throw err;
 }
 
 
@@ -188,7 +180,6 @@ export async function evaluateConversionPath(userId: string, event: unknown, opt
   const keys = createKeys(options.config.redis.keyPrefix);
   const cluster = isClusterClient(options.redis);
   const nowMs = (options.now ?? Date.now)();
-  await ensureApplyScript(options.redis);
   const reply = await callApply(
     options.redis,
     [{ userId: check.event.userId, token: '', eventType: check.event.eventType, ts: Math.round(check.event.timestamp) }],

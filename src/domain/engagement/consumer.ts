@@ -49,9 +49,10 @@ import type { LaunchConfig } from '../../config/schema.js';
 import { createKeys, utcDay, type Keys } from '../../keys.js';
 import { sleep } from '../../util/sleep.js';
 import { fullJitterDelayMs } from '../../util/backoff.js';
-import { appliedRecord, callApply, ensureApplyScript, NO_WATERMARK, queueApply, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
+import { APPLY_EVENTS, appliedRecord, buildApplyArgs, callApply, NO_WATERMARK, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
 import { checkEntryFields } from './event.js';
-import { callScript, ensureScript } from './lua.js';
+import { luaScript, prepareScripts, runScript } from '../../adapters/lua.js';
+import { sendCommands, type RedisCommand } from '../../adapters/redis-commands.js';
 import { buildRules, type ConversionRules } from './rules.js';
 import { compareStreamIds, minStreamId } from '../../adapters/stream-id.js';
 
@@ -62,6 +63,8 @@ const DISCOVER_EVERY_MS = 30_000;
 /** Pause after a failure that is not Redis refusing for a while (a bug, a poison reply). */
 const RETRY_AFTER_ERROR_MS = 1000;
 /** Backoff while Redis refuses work (OOM, READONLY, LOADING, a lost connection): full jitter, capped. */
+/** scripts/forget-consumer.lua: KEYS[1] the day stream. */
+const FORGET_CONSUMER = luaScript('forgetConsumer', import.meta.url, 'scripts/forget-consumer.lua', 1);
 const BACKOFF = { baseDelayMs: 100, maxDelayMs: 5000 };
 /** Clock skew allowed between Cluster nodes by the paused-consumer fence (see the header). */
 const FENCE_MARGIN_MS = 1000;
@@ -211,7 +214,7 @@ class ConsumerWorker {
   }
 
   private async loop(): Promise<ConsumeTotals> {
-    await ensureApplyScript(this.o.client);
+    prepareScripts(this.o.client, APPLY_EVENTS, FORGET_CONSUMER);
     // Own history first (a restart under the same name), then others' stale
     // work, then new entries: one user's entries stay in stream order. After a
     // crash the re-read counts a delivery (a poison entry that kills the process
@@ -415,8 +418,7 @@ class ConsumerWorker {
       const info = flatToRecord(c);
       const name = String(info.name);
       if (name === this.totals.consumer || Number(info.pending) > 0 || Number(info.idle) < this.o.forgetIdleMs) continue;
-      await ensureScript(this.o.client, 'forgetConsumer');
-      if ((await callScript(this.o.client, 'forgetConsumer', [1, stream, this.group, name, this.o.forgetIdleMs])) === 1) this.totals.removedConsumers++;
+      if ((await runScript(this.o.client, FORGET_CONSUMER, [stream, this.group, name, this.o.forgetIdleMs])) === 1) this.totals.removedConsumers++;
     }
   }
 
@@ -627,14 +629,14 @@ class ConsumerWorker {
     const streams = [...new Set(batch.entries.map((d) => d.stream))];
     const streamIndex = new Map(streams.map((s, i) => [s, i]));
     const nowMs = this.now();
-    const pipeline = this.o.client.pipeline();
     const chunks: { apply: typeof apply; dead: typeof dead }[] = [];
     // The dead letters ride with the first call.
     for (let i = 0; i < apply.length || chunks.length === 0; i += APPLY_CHUNK) chunks.push({ apply: apply.slice(i, i + APPLY_CHUNK), dead: i === 0 ? dead : [] });
-    for (const chunk of chunks) {
-      queueApply(
-        pipeline,
-        chunk.apply.map((a) => ({ userId: a.userId, token: a.d.id, stream: streamIndex.get(a.d.stream)!, eventType: a.eventType, ts: a.ts })),
+    const calls = chunks.map(
+      (chunk): RedisCommand => ({
+        script: APPLY_EVENTS,
+        args: buildApplyArgs(
+            chunk.apply.map((a) => ({ userId: a.userId, token: a.d.id, stream: streamIndex.get(a.d.stream)!, eventType: a.eventType, ts: a.ts })),
         {
           keys: this.keys,
           rules: this.rules,
@@ -645,10 +647,10 @@ class ConsumerWorker {
           deadMaxLen: this.o.config.streams.maxLen,
           updateCounters: true,
           nowMs,
-        },
-      );
-    }
-    const results = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
+        }),
+      }),
+    );
+    const results = await sendCommands(this.o.client, calls);
     // Calls are independent: a refused one changed nothing.
     const statuses: ApplyStatus[] = [];
     const left: Delivered[] = [];
@@ -773,15 +775,8 @@ class ConsumerWorker {
   }
 
   /** On a Cluster (keys in several slots) commands sent side by side, as [err, value] pairs. */
-  private async send(commands: (string | number)[][]): Promise<[Error | null, unknown][]> {
-    return Promise.all(
-      commands.map(([name, ...args]) =>
-        this.o.client.call(String(name), ...args).then(
-          (value): [Error | null, unknown] => [null, value],
-          (err: Error): [Error | null, unknown] => [err, undefined],
-        ),
-      ),
-    );
+  private send(commands: readonly RedisCommand[]) {
+    return sendCommands(this.o.client, commands);
   }
 }
 

@@ -4,7 +4,8 @@
 // every consumer group has acked; otherwise it fails with StreamFullError. It
 // never drops an entry a consumer has not acked.
 import type { ChainableCommander } from 'ioredis';
-import { readLua, type RedisClient } from '../../adapters/redis.js';
+import { evalScript, luaScript } from '../../adapters/lua.js';
+import type { RedisClient } from '../../adapters/redis.js';
 import type { EntryChunk } from '../../adapters/resp-connection.js';
 import { parseInfo, parseXinfoGroups, type XinfoGroup } from '../../adapters/redis-replies.js';
 import { replyErrorCode } from '../../adapters/redis-errors.js';
@@ -160,15 +161,15 @@ export interface CommandCaller {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
 }
 
-let trimAckedText: Promise<string> | undefined;
+/** scripts/trim-acked.lua: KEYS[1] the day stream. */
+const TRIM_ACKED = luaScript('trimAcked', import.meta.url, 'scripts/trim-acked.lua', 1);
 
 /**
  * Removes the entries of `stream` that every consumer group has acked (one
  * atomic script, scripts/trim-acked.lua); returns how many went and the cut.
  */
 export async function trimAcked(client: CommandCaller, stream: string): Promise<{ removed: number; minId: string }> {
-  const script = await (trimAckedText ??= readLua(import.meta.url, 'scripts/trim-acked.lua'));
-  const [removed, minId] = (await client.call('EVAL', script, 1, stream)) as [number, string];
+  const [removed, minId] = (await evalScript(client, TRIM_ACKED, [stream], [])) as [number, string];
   return { removed: Number(removed), minId };
 }
 

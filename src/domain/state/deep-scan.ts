@@ -10,7 +10,9 @@
 // `redis-cli --scan` listing only the keys (one SCAN round trip at a time).
 import type { Redis } from 'ioredis';
 import { isClusterClient } from '../../adapters/redis-errors.js';
-import { readLua, scanNodes, type RedisClient } from '../../adapters/redis.js';
+import { luaScript, runScript } from '../../adapters/lua.js';
+import { sendCommands } from '../../adapters/redis-commands.js';
+import { scanNodes, type RedisClient } from '../../adapters/redis.js';
 import type { Keys } from '../../keys.js';
 import { checkStateValue, countState, defaultState, emptySummary, mergeSummaries, type ConversionSummary } from './state-value.js';
 
@@ -24,6 +26,8 @@ export const DEEP_SCAN_BATCH = 1000;
 export const DEEP_SCAN_IN_FLIGHT = 2;
 /** Corrupt keys kept for the report; the count is always complete. */
 export const CORRUPT_KEYS_CAP = 1000;
+/** scripts/reset-corrupt.lua: KEYS[1] the state key. */
+export const RESET_CORRUPT = luaScript('resetCorrupt', import.meta.url, 'scripts/reset-corrupt.lua', 1);
 
 export interface CorruptValue {
   key: string;
@@ -68,7 +72,6 @@ interface NodeScan {
 export async function scanConversionStates(client: RedisClient, keys: Keys, options: DeepScanOptions = {}): Promise<DeepScanResult> {
   const corruptKeys: CorruptValue[] = [];
   const cap = options.corruptKeysCap ?? CORRUPT_KEYS_CAP;
-  const resetScript = options.repair ? await readLua(import.meta.url, 'scripts/reset-corrupt.lua') : '';
   const isCluster = isClusterClient(client);
   // The masters of a cluster are scanned at the same time: each is its own server.
   const parts = await Promise.all(
@@ -76,7 +79,6 @@ export async function scanConversionStates(client: RedisClient, keys: Keys, opti
       scanNode(node, keys.convStatePattern(), {
         ...options,
         isCluster,
-        resetScript,
         onCorrupt: (c) => {
           if (corruptKeys.length < cap) corruptKeys.push(c);
         },
@@ -100,7 +102,6 @@ function sum(parts: NodeScan[], field: 'scanned' | 'vanished' | 'corrupt' | 'rep
 
 interface NodeScanOptions extends DeepScanOptions {
   isCluster: boolean;
-  resetScript: string;
   onCorrupt(c: CorruptValue): void;
 }
 
@@ -118,13 +119,11 @@ async function scanNode(node: Redis, pattern: string, options: NodeScanOptions):
   const readValues = (batch: string[]): Promise<(string | null)[]> => {
     if (!options.isCluster) return node.mget(batch);
     // A master's keys span many slots: MGET would be CROSSSLOT, so pipeline GETs on that master.
-    const pipeline = node.pipeline();
-    for (const key of batch) pipeline.get(key);
-    return pipeline.exec().then((replies) => (replies ?? []).map(([err, value]) => (err ? null : (value as string | null))));
+    return sendCommands(node, batch.map((key) => ['GET', key])).then((replies) => replies.map(([err, value]) => (err ? null : (value as string | null))));
   };
 
   const reset = (key: string, seen: string, type: string): Promise<void> =>
-    node.eval(options.resetScript, 1, key, seen, defaultValue, options.repair!.stateTtlS, type).then((done) => {
+    runScript(node, RESET_CORRUPT, [key, seen, defaultValue, options.repair!.stateTtlS, type]).then((done) => {
       if (done === 1) {
         result.repaired++;
         countState(result.summary, { variant: 'default', confidence: 0 });
@@ -152,11 +151,9 @@ async function scanNode(node: Redis, pattern: string, options: NodeScanOptions):
     }
     if (missing.length > 0) {
       // MGET answers nil both for a key that expired since the SCAN and for a key of another type.
-      const pipeline = node.pipeline();
-      for (const key of missing) pipeline.type(key);
-      const types = (await pipeline.exec()) ?? [];
+      const types = await sendCommands(node, missing.map((key) => ['TYPE', key]));
       missing.forEach((key, i) => {
-        const [err, type] = types[i] ?? [null, 'none'];
+        const [err, type] = types[i]!;
         if (err || type === 'none' || type === 'string') result.vanished++;
         else reportCorrupt(key, `not a string value (a ${String(type)})`, resets, '', String(type));
       });

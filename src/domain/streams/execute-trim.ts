@@ -1,6 +1,7 @@
 // Runs a trim plan (the executor of STYLE.md habit 3): each step in one
 // atomic script that refuses to act when the stream grew past the plan's guard.
-import { readLua, type RedisClient } from '../../adapters/redis.js';
+import { luaScript, runScript } from '../../adapters/lua.js';
+import type { RedisClient } from '../../adapters/redis.js';
 import { readMemoryUsage } from '../../adapters/redis-streams.js';
 import type { StreamTrimPlan } from './trim-plan.js';
 
@@ -15,9 +16,10 @@ export interface StreamTrimOutcome {
 }
 
 const SCRIPT_ACTION = { delete: 'UNLINK', maxlen: 'MAXLEN', minid: 'MINID' } as const;
+/** scripts/trim-guarded.lua: KEYS[1] the day stream. */
+const TRIM_GUARDED = luaScript('trimGuarded', import.meta.url, 'scripts/trim-guarded.lua', 1);
 
 export async function executeTrimPlan(client: RedisClient, plans: readonly StreamTrimPlan[]): Promise<StreamTrimOutcome[]> {
-  const script = await readLua(import.meta.url, 'scripts/trim-guarded.lua');
   const outcomes: StreamTrimOutcome[] = [];
   for (const plan of plans) {
     if (plan.action === 'none') {
@@ -31,7 +33,7 @@ export async function executeTrimPlan(client: RedisClient, plans: readonly Strea
     for (;;) {
       // Entries removed so far make room that new entries must not take over.
       const guard = plan.guardMaxLength === null ? -1 : plan.guardMaxLength - trimmed;
-      const removed = Number(await client.eval(script, 1, plan.key, SCRIPT_ACTION[plan.action], plan.threshold ?? '', guard));
+      const removed = Number(await runScript(client, TRIM_GUARDED, [plan.key, SCRIPT_ACTION[plan.action], plan.threshold ?? '', guard]));
       if (removed < 0) {
         skipped = true;
         break;

@@ -2,7 +2,8 @@
 // every master of a cluster), its length, first and last entry, memory, and
 // its consumer groups (pending, oldest pending entry, last delivered entry,
 // lag), plus the few counts the plan needs, made on the server in slices.
-import { readLua, scanKeys, type RedisClient } from '../../adapters/redis.js';
+import { luaScript, runScript } from '../../adapters/lua.js';
+import { scanKeys, type RedisClient } from '../../adapters/redis.js';
 import { readStreamWithGroups } from '../../adapters/redis-streams.js';
 import type { Keys } from '../../keys.js';
 import type { GroupInfo, StreamInfo } from './trim-plan.js';
@@ -46,11 +47,10 @@ export async function readStreamInfo(client: RedisClient, key: string, day: stri
     counts: { fromOldestUnacked: null, beforeCutoff: null, unackedBeforeCutoff: null },
   };
   const unacked = oldestUnackedId(stream);
-  const script = await countRangeScript();
   const count = async (start: string, end: string) => {
     let total = 0;
     for (let from = start; from !== ''; ) {
-      const [n, next] = (await client.eval(script, 1, key, from, end, COUNT_PER_CALL)) as [number, string];
+      const [n, next] = (await runScript(client, COUNT_RANGE, [key, from, end, COUNT_PER_CALL])) as [number, string];
       total += Number(n);
       from = next;
     }
@@ -64,7 +64,5 @@ export async function readStreamInfo(client: RedisClient, key: string, day: stri
   return stream;
 }
 
-let countRange: Promise<string> | undefined;
-function countRangeScript(): Promise<string> {
-  return (countRange ??= readLua(import.meta.url, 'scripts/count-range.lua'));
-}
+/** scripts/count-range.lua: KEYS[1] the day stream. */
+const COUNT_RANGE = luaScript('countRange', import.meta.url, 'scripts/count-range.lua', 1);

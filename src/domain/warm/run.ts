@@ -5,7 +5,8 @@
 // render. Per-path failures (HTTP or Redis) are results, never thrown.
 import type { Dispatcher } from 'undici';
 import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
-import { isClusterClient, replyErrorCode } from '../../adapters/redis-errors.js';
+import { sendCommands } from '../../adapters/redis-commands.js';
+import { replyErrorCode } from '../../adapters/redis-errors.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
@@ -274,10 +275,9 @@ interface MarkerWrite {
 
 /**
  * Batches marker writes (SET NX EX, then TTL of the markers that already
- * existed): writes queued within MARKER_FLUSH_MS go out in one pipeline
- * on a standalone server, so 5,000 paths cost a few dozen round trips. A
- * cluster spreads keys over slots a pipeline cannot span: writes go one by one
- * there, still concurrently.
+ * existed): writes queued within MARKER_FLUSH_MS go out together through
+ * sendCommands (one pipeline on a single Redis, so 5,000 paths cost a few dozen
+ * round trips; routed per node on a cluster).
  */
 function createMarkerWriter(redis: RedisClient) {
   let queue: MarkerWrite[] = [];
@@ -293,45 +293,26 @@ function createMarkerWriter(redis: RedisClient) {
     scheduled = false;
     const batch = queue;
     queue = [];
-    // By ioredis' own flag: the app's client may come from another copy of ioredis.
-    if (isClusterClient(redis)) {
-      await Promise.all(
-        batch.map(async (w) => {
-          try {
-            const set = (await redis.set(w.key, w.value, 'EX', w.ttl, 'NX')) === 'OK';
-            w.resolve({ set, error: null, existingTtl: set ? null : await redis.ttl(w.key) });
-          } catch (err) {
-            w.resolve({ set: false, error: describe(err), existingTtl: null });
-          }
-        }),
-      );
-      return;
-    }
-    const pipeline = redis.pipeline();
-    for (const w of batch) pipeline.set(w.key, w.value, 'EX', w.ttl, 'NX');
-    let replies: [Error | null, unknown][] | null;
-    try {
-      replies = await pipeline.exec();
-    } catch (err) {
-      for (const w of batch) w.resolve({ set: false, error: describe(err), existingTtl: null });
-      return;
-    }
+    const replies = await sendCommands(
+      redis,
+      batch.map((w) => ['SET', w.key, w.value, 'EX', w.ttl, 'NX']),
+    );
     const existing: MarkerWrite[] = [];
     batch.forEach((w, i) => {
-      const [err, reply] = replies?.[i] ?? [new Error('no reply'), null];
+      const [err, reply] = replies[i]!;
       if (err) w.resolve({ set: false, error: describe(err), existingTtl: null });
       else if (reply === 'OK') w.resolve({ set: true, error: null, existingTtl: null });
       else existing.push(w);
     });
     if (existing.length === 0) return;
     // Only markers that were already there need their TTL: a second, usually empty, round trip.
-    const ttls = await existing
-      .reduce((p, w) => p.ttl(w.key), redis.pipeline())
-      .exec()
-      .catch(() => null);
+    const ttls = await sendCommands(
+      redis,
+      existing.map((w) => ['TTL', w.key]),
+    );
     existing.forEach((w, i) => {
-      const ttl = ttls?.[i]?.[1];
-      w.resolve({ set: false, error: null, existingTtl: typeof ttl === 'number' && ttl >= 0 ? ttl : null });
+      const [err, ttl] = ttls[i]!;
+      w.resolve({ set: false, error: null, existingTtl: !err && typeof ttl === 'number' && ttl >= 0 ? ttl : null });
     });
   };
   // Writes wait up to MARKER_FLUSH_MS for company, or go as soon as a batch is full:

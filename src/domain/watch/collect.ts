@@ -4,13 +4,13 @@
 //   HGETALL <conv:stats> (parsed by the state helper's parseConvStats), and one PTTL per launch path (warm.paths).
 // That is 6 + paths commands, whatever the number of users or keys: no SCAN,
 // no KEYS, counters and INFO only (docs/watch.md). On a cluster INFO and PING go
-// to every master and the keyed commands are sent one by one (a pipeline cannot
-// span slots); the count per master stays bounded the same way.
-import type { Cluster } from 'ioredis';
+// to every master and sendCommands routes each keyed command to its node (a
+// pipeline cannot span slots); the count per master stays bounded the same way.
 import type { LaunchConfig } from '../../config/schema.js';
-import type { RedisClient } from '../../adapters/redis.js';
+import { scanNodes, type RedisClient } from '../../adapters/redis.js';
 import { describeConnectError, isClusterClient, isCommandTimeout, isConnectionError } from '../../adapters/redis-errors.js';
-import { findXinfoGroup, parseInfo, parseXinfoStream } from '../../adapters/redis-replies.js';
+import { findXinfoGroup, flatToRecord, parseInfo, parseXinfoStream } from '../../adapters/redis-replies.js';
+import { lostConnection, sendCommands, type CommandReply, type RedisCommand } from '../../adapters/redis-commands.js';
 import { errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
 import { parseConvStats } from '../state/summary.js';
@@ -48,7 +48,7 @@ export function commandsPerRefresh(config: LaunchConfig): number {
   return 6 + config.warm.paths.length;
 }
 
-type Reply = [Error | null, unknown];
+type Reply = CommandReply;
 
 interface RawReplies {
   pingMs: number[];
@@ -145,7 +145,7 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
     deadLetters: Number(value(raw.deadLen, 'XLEN')) || 0,
   };
   const hash = value(raw.counters, 'HGETALL');
-  const conversion = parseConvStats(hash && typeof hash === 'object' ? (hash as Record<string, string>) : {});
+  const conversion = parseConvStats(Array.isArray(hash) ? (flatToRecord(hash) as Record<string, string>) : {});
   const pttls = raw.pttls.map((r) => {
     const v = value(r, 'PTTL');
     return typeof v === 'number' ? v : null;
@@ -169,43 +169,26 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
 
 async function readRaw(sources: WatchSources, streamKey: string): Promise<RawReplies> {
   const { client, config, keys } = sources;
-  const pttlKeys = config.warm.paths.map((p) => keys.warmMarker(p.path));
-  if (isClusterClient(client)) {
-    const cluster = client as Cluster;
-    const masters = cluster.nodes('master');
-    const pingMs = await Promise.all(masters.map((node) => timePing(node)));
-    const settle = (p: Promise<unknown>): Promise<Reply> => p.then(
-      (v): Reply => [null, v],
-      (e: unknown): Reply => {
-        if (isConnectionError(e) || isCommandTimeout(e)) throw e;
-        return [e instanceof Error ? e : new Error(String(e)), null];
-      },
-    );
-    const [infos, streamInfo, groups, deadLen, counters, ...pttls] = await Promise.all([
-      Promise.all(masters.map((node) => node.info())),
-      settle(client.call('XINFO', 'STREAM', streamKey)),
-      settle(client.call('XINFO', 'GROUPS', streamKey)),
-      settle(client.xlen(keys.deadLetters())),
-      settle(client.hgetall(keys.convStats())),
-      ...pttlKeys.map((k) => settle(client.pttl(k))),
-    ]);
-    return { pingMs, infos, streamInfo, groups, deadLen, counters, pttls };
-  }
-  const pingMs = await timePing(client);
-  const pipe = client.pipeline();
-  pipe.info();
-  pipe.call('XINFO', 'STREAM', streamKey);
-  pipe.call('XINFO', 'GROUPS', streamKey);
-  pipe.xlen(keys.deadLetters());
-  pipe.hgetall(keys.convStats());
-  for (const k of pttlKeys) pipe.pttl(k);
-  const results = ((await pipe.exec()) ?? []) as Reply[];
-  // A connection lost mid-pipeline fails every reply with the same error.
-  const lost = results.find(([err]) => err && (isConnectionError(err) || isCommandTimeout(err)))?.[0];
+  // INFO and PING describe one server: on a cluster, every master answers its own.
+  const nodes = isClusterClient(client) ? scanNodes(client) : null;
+  const keyed: RedisCommand[] = [
+    ['XINFO', 'STREAM', streamKey],
+    ['XINFO', 'GROUPS', streamKey],
+    ['XLEN', keys.deadLetters()],
+    ['HGETALL', keys.convStats()],
+    ...config.warm.paths.map((p) => ['PTTL', keys.warmMarker(p.path)]),
+  ];
+  const pingMs = await Promise.all((nodes ?? [client]).map((node) => timePing(node)));
+  const [replies, infos] = await Promise.all([
+    sendCommands(client, nodes ? keyed : [['INFO'], ...keyed]),
+    nodes ? Promise.all(nodes.map((node) => node.info())) : null,
+  ]);
+  // A connection lost mid-batch fails every reply with the same error.
+  const lost = lostConnection(replies);
   if (lost) throw lost;
-  const [info, streamInfo, groups, deadLen, counters, ...pttls] = results;
-  if (!info || info[0]) throw info?.[0] ?? new Error('INFO: no reply');
-  return { pingMs: [pingMs], infos: [String(info[1])], streamInfo: streamInfo!, groups: groups!, deadLen: deadLen!, counters: counters!, pttls };
+  const [info, streamInfo, groups, deadLen, counters, ...pttls] = nodes ? [[null, null] as CommandReply, ...replies] : replies;
+  if (!nodes && (!info || info[0])) throw info?.[0] ?? new Error('INFO: no reply');
+  return { pingMs, infos: infos ?? [String(info![1])], streamInfo: streamInfo!, groups: groups!, deadLen: deadLen!, counters: counters!, pttls };
 }
 
 /** While disconnected, ioredis fails commands with "Stream isn't writeable…"; the cause is in its last error event. */
