@@ -6,9 +6,9 @@
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../config/redis-url.js';
-import { createRehearsalEnv, type RehearsalEnv } from '../domain/rehearse/environment.js';
-import { runRehearsal } from '../domain/rehearse/run.js';
-import { rehearsalSteps, type RehearsalSection } from '../domain/rehearse/steps.js';
+import { createRehearsalEnv, type RehearsalEnv } from '../rehearse/environment.js';
+import { runRehearsal } from '../rehearse/run.js';
+import { rehearsalSteps, type RehearsalSection } from '../rehearse/steps.js';
 import type { Spinner } from '../output/output.js';
 import type { Paint } from '../output/terminal.js';
 import { formatDuration, parseDuration, parsePositiveInt } from '../util/duration.js';

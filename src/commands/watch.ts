@@ -17,6 +17,7 @@ import { buildWatchDocument } from '../domain/watch/document.js';
 import { createPhPanelSource } from '../domain/watch/ph-panel.js';
 import { BASE_SIZE, LINE_HEADER_EVERY, renderDashboard, renderLine, renderLineHeader } from '../domain/watch/render.js';
 import type { WatchSnapshot } from '../domain/watch/snapshot.js';
+import { ALT_SCREEN_OFF, ALT_SCREEN_ON, CLEAR_BELOW, CLEAR_SCREEN, CURSOR_HIDE, CURSOR_HOME, CURSOR_SHOW, SYNC_BEGIN, SYNC_END } from '../output/terminal.js';
 import { sleep, type Wake } from '../util/sleep.js';
 
 export interface WatchOptions {
@@ -33,18 +34,6 @@ export interface WatchIo {
 const MIN_INTERVAL_MS = 100;
 /** A slow interval may wait longer for an answer, but an outage still shows within this. */
 const MAX_REFRESH_TIMEOUT_MS = 15_000;
-
-// Terminal control sequences (xterm; tmux, iTerm2, Windows Terminal, GNOME all accept them).
-const ALT_SCREEN_ON = '\x1b[?1049h';
-const ALT_SCREEN_OFF = '\x1b[?1049l';
-const CURSOR_HIDE = '\x1b[?25l';
-const CURSOR_SHOW = '\x1b[?25h';
-const CURSOR_HOME = '\x1b[H';
-const CLEAR_SCREEN = '\x1b[2J';
-const CLEAR_BELOW = '\x1b[J';
-// Synchronized output: the terminal paints the frame at once (no flicker); ignored where unsupported.
-const SYNC_BEGIN = '\x1b[?2026h';
-const SYNC_END = '\x1b[?2026l';
 
 export async function watchCommand(ctx: CommandContext, options: WatchOptions, io: WatchIo = { stdin: process.stdin }): Promise<number> {
   const intervalMs = parseDuration(options.interval, '--interval');

@@ -2,7 +2,7 @@
 // so `launchctl config schema` gives editors completion and docs. Secrets are
 // never fields: the file names the environment variables that hold them.
 import { z } from 'zod';
-import { foreignHostOf } from '../domain/warm/paths.js';
+import { foreignHostOf } from '../util/url.js';
 
 const positiveInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const fraction = (what = 'a number from 0 to 1') => z.number({ error: `expected ${what}` }).min(0, { error: `expected ${what}` }).max(1, { error: `expected ${what}` });

@@ -1,6 +1,6 @@
 // The one output layer: results on stdout (a table/plain text, or exactly one
 // JSON document with --json), people-facing progress and warnings on stderr.
-import { canDecorate, makePaint, type Paint, type TerminalStream } from './terminal.js';
+import { CLEAR_LINE, canDecorate, makePaint, type Paint, type TerminalStream } from './terminal.js';
 
 export const JSON_VERSION = 1;
 
@@ -111,7 +111,7 @@ export class Output {
         const filled = Math.round(ratio * width);
         const rate = count / Math.max(0.001, (now - started) / 1000);
         const line = `${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${count}/${total} ${Math.round(rate)}/s ${lastNote}`;
-        this.stderr.write(`\r\x1b[2K${line.slice(0, (this.stderr.columns ?? 120) - 1)}`);
+        this.stderr.write(`\r${CLEAR_LINE}${line.slice(0, (this.stderr.columns ?? 120) - 1)}`);
       } else {
         if (!final && now - lastDraw < PLAIN_PROGRESS_EVERY_MS) return;
         if (final && lastDraw === 0) return;
@@ -128,7 +128,7 @@ export class Output {
       },
       done: (note) => {
         if (note !== undefined) lastNote = note;
-        if (this.decorate) this.stderr.write('\r\x1b[2K');
+        if (this.decorate) this.stderr.write(`\r${CLEAR_LINE}`);
         else draw(true);
       },
     };

@@ -35,3 +35,58 @@ export function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '').length;
 }
+
+// Full-screen control sequences (xterm; tmux, iTerm2, Windows Terminal, GNOME all accept them).
+export const ALT_SCREEN_ON = '\x1b[?1049h';
+export const ALT_SCREEN_OFF = '\x1b[?1049l';
+export const CURSOR_HIDE = '\x1b[?25l';
+export const CURSOR_SHOW = '\x1b[?25h';
+export const CURSOR_HOME = '\x1b[H';
+export const CLEAR_SCREEN = '\x1b[2J';
+export const CLEAR_BELOW = '\x1b[J';
+/** Synchronized output: the terminal paints the frame at once (no flicker); ignored where unsupported. */
+export const SYNC_BEGIN = '\x1b[?2026h';
+export const SYNC_END = '\x1b[?2026l';
+
+/** Erases the line the cursor is on (with \r: a progress line redrawn in place). */
+export const CLEAR_LINE = '\x1b[2K';
+
+// Lines of a full-screen view fitted to a width without breaking ANSI colour codes.
+// eslint-disable-next-line no-control-regex
+const ANSI_AT_START = /^\x1b\[[0-9;?]*[A-Za-z]/;
+
+/**
+ * Cuts or pads `text` to exactly `width` visible cells. ANSI colour codes do
+ * not count and are never cut in half; a cut line ends with a reset so colour
+ * does not leak into the next cell.
+ */
+export function fitLine(text: string, width: number): string {
+  let out = '';
+  let visible = 0;
+  let i = 0;
+  let cut = false;
+  while (i < text.length) {
+    const esc = text[i] === '\x1b' ? ANSI_AT_START.exec(text.slice(i)) : null;
+    if (esc) {
+      out += esc[0];
+      i += esc[0].length;
+      continue;
+    }
+    if (visible >= width) {
+      cut = true;
+      break;
+    }
+    const ch = String.fromCodePoint(text.codePointAt(i)!);
+    out += ch;
+    i += ch.length;
+    visible++;
+  }
+  if (cut && out.includes('\x1b[')) out += '\x1b[0m';
+  return out + ' '.repeat(Math.max(0, width - visible));
+}
+
+/** `left` and `right` on one line of `width` cells, right-aligned when there is room. */
+export function spread(left: string, right: string, width: number, visibleLength: (s: string) => number): string {
+  const gap = width - visibleLength(left) - visibleLength(right);
+  return gap >= 1 ? `${left}${' '.repeat(gap)}${right}` : fitLine(left, width);
+}

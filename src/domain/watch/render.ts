@@ -6,7 +6,7 @@ import { formatBytes, formatClockUtc, formatCount, formatLatency, formatPercent,
 import { makePaint, visibleLength, type Paint } from '../../output/terminal.js';
 import { formatDuration } from '../../util/duration.js';
 import { describePhase, formatLaunchClock } from './clock.js';
-import { fitLine, spread } from './format.js';
+import { fitLine, spread } from '../../output/terminal.js';
 import { computeRates, type WatchRates } from './rates.js';
 import type { WatchSnapshot } from './snapshot.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { launchPhase } from '../launch/phase.js';
 import { formatLaunchClock, readLaunchInfo } from './clock.js';
-import { fitLine } from './format.js';
+import { fitLine } from '../../output/terminal.js';
 import { parseInfo } from '../../adapters/redis-replies.js';
 import { mergeRedisStats, readRedisStats, readWarmStats } from './snapshot.js';
 

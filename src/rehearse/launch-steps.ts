@@ -2,17 +2,17 @@
 // ingest into the day stream while a consumer turns it into conversion state,
 // and the team polls Product Hunt through the shared cache. Each step reports
 // what a founder would look at on launch day.
-import { closeRedis, connectRedis } from '../../adapters/redis.js';
-import { findXinfoGroup } from '../../adapters/redis-replies.js';
-import { createKeys, utcDay } from '../../keys.js';
-import { runConsumer, type ConsumeTotals } from '../engagement/consumer.js';
-import { driveTraffic, generateTraffic } from '../engagement/simulate.js';
-import { getPhStatus } from '../ph/service.js';
-import type { PhStatus } from '../ph/types.js';
-import { readConversionSummary } from '../state/summary.js';
+import { closeRedis, connectRedis } from '../adapters/redis.js';
+import { findXinfoGroup } from '../adapters/redis-replies.js';
+import { createKeys, utcDay } from '../keys.js';
+import { runConsumer, type ConsumeTotals } from '../domain/engagement/consumer.js';
+import { driveTraffic, generateTraffic } from '../domain/engagement/simulate.js';
+import { getPhStatus } from '../domain/ph/service.js';
+import type { PhStatus } from '../domain/ph/types.js';
+import { readConversionSummary } from '../domain/state/summary.js';
 import type { RehearsalEnv } from './environment.js';
-import { pagesByPopularity, type RehearsalStep } from './steps.js';
-import { sleep } from '../../util/sleep.js';
+import { pagesByPopularity, type RehearsalStep } from './step.js';
+import { sleep } from '../util/sleep.js';
 
 export interface TrafficSettings {
   users: number;

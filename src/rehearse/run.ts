@@ -2,7 +2,7 @@
 // ends the rehearsal with a failed section; Ctrl-C (the env's signal) stops
 // between steps. Cleanup is the caller's (it owns the environment).
 import type { RehearsalEnv } from './environment.js';
-import type { RehearsalSection, RehearsalStep } from './steps.js';
+import type { RehearsalSection, RehearsalStep } from './step.js';
 
 export interface RehearsalOutcome {
   ok: boolean;

@@ -1,50 +1,19 @@
-// The rehearsal's steps. Each takes the shared environment and returns one
-// report section (human lines + data for --json). Later verbs join the
-// rehearsal by adding a step to REHEARSAL_STEPS (engagement traffic through
-// ingest/consume, Product Hunt polling...).
-import { createHttpAgent, describeHttpError, httpRequest } from '../../adapters/http.js';
-import { createKeys, utcDay } from '../../keys.js';
-import { driveTraffic, generateTraffic } from '../engagement/simulate.js';
-import { percentile } from '../../util/stats.js';
-import { readCacheStatus } from '../warm/response.js';
-import { warm } from '../warm/run.js';
-import type { RehearsalEnv } from './environment.js';
+// The rehearsal's steps, in order (rehearsalSteps at the end). A verb joins the
+// rehearsal by adding a step to rehearsalSteps(); the launch-traffic and
+// Product Hunt steps live in launch-steps.ts.
+import { createHttpAgent, describeHttpError, httpRequest } from '../adapters/http.js';
+import { createKeys, utcDay } from '../keys.js';
+import { driveTraffic, generateTraffic } from '../domain/engagement/simulate.js';
+import { percentile } from '../util/stats.js';
+import { readCacheStatus } from '../domain/warm/response.js';
+import { warm } from '../domain/warm/run.js';
 import { launchTrafficStep, productHuntStep } from './launch-steps.js';
+import { pagesByPopularity, type RehearsalSettings, type RehearsalStep } from './step.js';
 
-export interface RehearsalSection {
-  id: string;
-  title: string;
-  ok: boolean;
-  /** Human lines, printed under the title. */
-  lines: string[];
-  /** The same facts for --json. */
-  data: Record<string, unknown>;
-}
+export type { RehearsalSection, RehearsalSettings, RehearsalStep } from './step.js';
 
-export interface RehearsalStep {
-  id: string;
-  title: string;
-  run(env: RehearsalEnv): Promise<RehearsalSection>;
-}
-
-export interface RehearsalSettings {
-  /** Simulated users (engagement history for --predictive, and the launch traffic). */
-  users: number;
-  /** How long the launch traffic runs. */
-  durationMs: number;
-  /** GETs of each path when measuring warm latency. */
-  warmRounds: number;
-}
-
-/** The rehearsal's hot pages first: generateTraffic visits earlier paths more (Zipf-like). */
-const HOT_PAGES = ['/pricing', '/', '/signup', '/blog/launch-day', '/features', '/docs'];
 const HISTORY_WINDOW_MS = 50 * 60_000;
 const HISTORY_SEED = 20261208;
-
-export function pagesByPopularity(paths: readonly string[]): string[] {
-  const rank = (p: string) => (HOT_PAGES.includes(p) ? HOT_PAGES.indexOf(p) : HOT_PAGES.length);
-  return [...paths].sort((a, b) => rank(a) - rank(b));
-}
 
 /** Writes the last hour's engagement (the contract's stream fields) so --predictive has history to read. */
 export function engagementHistoryStep(settings: RehearsalSettings): RehearsalStep {

@@ -8,15 +8,15 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeRedis, connectRedis, scanKeys, type RedisClient } from '../../adapters/redis.js';
-import { startRedisServer } from '../../adapters/redis-server.js';
-import type { LaunchConfig, LaunchConfigInput } from '../../config/schema.js';
-import { validateConfig } from '../../config/validate.js';
-import { maskUrl } from '../../util/mask.js';
-import { InternalError } from '../../errors.js';
-import { escapeGlob } from '../../keys.js';
-import { startProductHuntStandIn, type ProductHuntStandIn } from '../../standins/producthunt.js';
-import { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from '../../standins/site.js';
+import { closeRedis, connectRedis, scanKeys, type RedisClient } from '../adapters/redis.js';
+import { startRedisServer } from '../adapters/redis-server.js';
+import type { LaunchConfig, LaunchConfigInput } from '../config/schema.js';
+import { validateConfig } from '../config/validate.js';
+import { maskUrl } from '../util/mask.js';
+import { InternalError } from '../errors.js';
+import { escapeGlob } from '../keys.js';
+import { startProductHuntStandIn, type ProductHuntStandIn } from '../standins/producthunt.js';
+import { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from '../standins/site.js';
 
 /** Undo actions run last-in first-out; one failing does not stop the others. */
 export class CleanupRegistry {
