@@ -160,6 +160,13 @@ const cases: Record<string, Case[]> = {
     ['over maxmemory', { redis: redis([node({ maxmemory: 32 * MB })]), streams: streams([stream(TODAY, 1000)]) }, 'fail'],
     ['no maxmemory: system memory', { redis: redis([node({ maxmemory: 0 })]), streams: streams([]) }, 'pass', /system memory/],
     ['nothing to compare with', { redis: redis([node({ maxmemory: 0, totalSystemMemory: null })]), streams: streams([]) }, 'skip'],
+    [
+      'cluster: projected per master, the fullest one named',
+      { redis: redis([1, 2, 3].map((i) => node({ address: `10.0.0.${i}:6379` }))), streams: streams([]), cluster: cluster(clusterNodes(3, 0)) },
+      'pass',
+      /^fullest master 10\.0\.0\.\d:6379: used 10\.00M \+ streams [1-7] of 7 day streams × 50,000 × ≈200 B \+ state 33\.\d% of 10,000 users/,
+    ],
+    ['cluster without its layout: the whole growth on each master', { redis: redis([node({ address: 'a:1' }), node({ address: 'b:1', maxmemory: 64 * MB })]), streams: streams([]) }, 'fail', /^b:1, whole growth on each master/],
   ],
   'redis.errors': [
     ['clean', { ...AT_LAUNCH, redis: redis() }, 'pass'],
