@@ -78,23 +78,27 @@ async function run(url: string, input: LaunchConfigInput, only = REDIS_CHECKS): 
   return new Map(report.checks.map((c) => [c.id, c]));
 }
 
-describe('3 masters, no replicas', () => {
-  let cluster: LocalCluster;
-  let seed: number;
-  let dir: string;
+/** A cluster of 3 masters with `replicas` each, and a folder for config files, for one describe. */
+function useCluster(replicas: number): { cluster: () => LocalCluster; seed: () => number; dir: () => string } {
+  let cluster: LocalCluster | undefined;
+  let dir: string | undefined;
   beforeAll(async () => {
-    [cluster, dir] = await Promise.all([startCluster(3, 0, NODE_ARGS), mkdtemp(join(tmpdir(), 'launchctl-cl-'))]);
-    seed = cluster.nodes[0]!.port;
+    [cluster, dir] = await Promise.all([startCluster(3, replicas, NODE_ARGS), mkdtemp(join(tmpdir(), 'launchctl-cl-'))]);
   });
   afterAll(async () => {
     await cluster?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+  return { cluster: () => cluster!, seed: () => cluster!.nodes[0]!.port, dir: () => dir! };
+}
+
+describe('3 masters, no replicas', () => {
+  const env = useCluster(0);
 
   it('redis.cluster warns and names each master without a replica; every redis check sees the 3 masters', async () => {
-    const view = await clusterView(seed);
+    const view = await clusterView(env.seed());
     expect(view.masters).toHaveLength(3);
-    const r = await run(cluster.url, {});
+    const r = await run(env.cluster().url, {});
     expect(r.get('redis.reachable')).toMatchObject({ status: 'pass', found: expect.stringContaining('(3 masters)') as string });
     const c = r.get('redis.cluster')!;
     expect(c.status, c.found).toBe('warn');
@@ -114,16 +118,16 @@ describe('3 masters, no replicas', () => {
       'a{}b{c}',
       'émoji 🚀',
     ];
-    for (const name of names) expect(keySlot(name), name).toBe(Number(await cli(seed, 'CLUSTER', 'KEYSLOT', name)));
+    for (const name of names) expect(keySlot(name), name).toBe(Number(await cli(env.seed(), 'CLUSTER', 'KEYSLOT', name)));
   });
 
   it('redis.headroom projects each day stream onto the master of its slot and names the fullest', async () => {
     // 3 day streams × 100,000 × ≈200 B ≈ 57 MB: more than one 48 MB master, so putting the whole
     // growth on each master would fail. Find a prefix whose 3 streams land 2 on one master, 1 on another.
-    const ranges = await slotRanges(seed);
+    const ranges = await slotRanges(env.seed());
     expect(ranges.reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(16384);
     const owner = async (key: string) => {
-      const slot = Number(await cli(seed, 'CLUSTER', 'KEYSLOT', key));
+      const slot = Number(await cli(env.seed(), 'CLUSTER', 'KEYSLOT', key));
       return ranges.find((r) => slot >= r.from && slot <= r.to)!.owner;
     };
     let chosen: { prefix: string; fullest: string } | undefined;
@@ -137,14 +141,14 @@ describe('3 masters, no replicas', () => {
     }
     expect(chosen, 'a prefix whose streams land 2 + 1').toBeDefined();
     const streams = { maxLen: 100_000, retentionDays: 3 };
-    const r = await run(cluster.url, { redis: { keyPrefix: chosen!.prefix }, streams }, ['redis.headroom']);
+    const r = await run(env.cluster().url, { redis: { keyPrefix: chosen!.prefix }, streams }, ['redis.headroom']);
     const h = r.get('redis.headroom')!;
     // 2 × 19 MB + used memory + a third of the state: over the 80% margin, under the limit.
     expect(h.status, h.found).toBe('warn');
     expect(h.found).toMatch(new RegExp(`^fullest master ${chosen!.fullest.replace(/\./g, '\\.')}: used [\\d.]+[KM] \\+ streams 2 of 3 day streams × 100,000 × ≈200 B \\+ state 33\\.\\d% of 10,000 users`));
 
     // A hash-tagged prefix puts every stream and all the state on the tag's master: over its limit.
-    const tagged = await run(cluster.url, { redis: { keyPrefix: '{acme}:' }, streams }, ['redis.headroom']);
+    const tagged = await run(env.cluster().url, { redis: { keyPrefix: '{acme}:' }, streams }, ['redis.headroom']);
     const t = tagged.get('redis.headroom')!;
     expect(t.status, t.found).toBe('fail');
     expect(t.found).toContain(`fullest master ${await owner('{acme}')}: `);
@@ -153,13 +157,13 @@ describe('3 masters, no replicas', () => {
   });
 
   it('a master killed: cluster_state:fail; the CLI fails redis.cluster naming it and exits 3, no stack trace', async () => {
-    const victim = cluster.nodes[2]!;
+    const victim = env.cluster().nodes[2]!;
     const address = `127.0.0.1:${victim.port}`;
-    expect((await clusterView(seed)).masters).toContain(address);
+    expect((await clusterView(env.seed())).masters).toContain(address);
     await victim.stop();
-    await waitFor('cluster_state:fail on the seed', async () => (await clusterView(seed)).state === 'fail');
-    const file = join(dir, 'down.json');
-    await writeFile(file, JSON.stringify({ launch: { t0: T0_ISO }, redis: { url: cluster.url, cluster: true, connectTimeoutMs: 1000, commandTimeoutMs: 1000 } }));
+    await waitFor('cluster_state:fail on the seed', async () => (await clusterView(env.seed())).state === 'fail');
+    const file = join(env.dir(), 'down.json');
+    await writeFile(file, JSON.stringify({ launch: { t0: T0_ISO }, redis: { url: env.cluster().url, cluster: true, connectTimeoutMs: 1000, commandTimeoutMs: 1000 } }));
     const res = await runCli(['-c', file, 'checklist', 't-1', '--only', 'redis.reachable,redis.cluster', '--json']);
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(res.code, res.stderr).toBe(3);
@@ -174,22 +178,12 @@ describe('3 masters, no replicas', () => {
 });
 
 describe('3 masters with a replica each', () => {
-  let cluster: LocalCluster;
-  let seed: number;
-  let dir: string;
-  beforeAll(async () => {
-    [cluster, dir] = await Promise.all([startCluster(3, 1, NODE_ARGS), mkdtemp(join(tmpdir(), 'launchctl-cl-'))]);
-    seed = cluster.nodes[0]!.port;
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const env = useCluster(1);
 
   it('redis.cluster passes; the replicas are not counted as masters', async () => {
-    const view = await clusterView(seed);
+    const view = await clusterView(env.seed());
     expect([view.masters.length, view.replicas.length]).toEqual([3, 3]);
-    const r = await run(cluster.url, {});
+    const r = await run(env.cluster().url, {});
     const c = r.get('redis.cluster')!;
     expect(c.status, c.found).toBe('pass');
     expect(c.found).toBe('cluster_state:ok, 16,384/16,384 slots ok, 3 masters, each with ≥ 1 replica');
@@ -200,19 +194,19 @@ describe('3 masters with a replica each', () => {
   });
 
   it('a master killed and failed over: the CLI fails redis.cluster naming the failed node and exits 1', async () => {
-    const before = await clusterView(seed);
-    const victim = cluster.nodes.find((n) => n.port !== seed && before.masters.includes(`127.0.0.1:${n.port}`))!;
+    const before = await clusterView(env.seed());
+    const victim = env.cluster().nodes.find((n) => n.port !== env.seed() && before.masters.includes(`127.0.0.1:${n.port}`))!;
     const address = `127.0.0.1:${victim.port}`;
     // A replica that never synced does not take over (its data is too old): startCluster returns before the sync.
     const replicaPorts = before.replicas.map((r) => r.split(':')[1]!);
     await waitFor('the replicas in sync', async () => (await Promise.all(replicaPorts.map((p) => cli(Number(p), 'INFO', 'replication')))).every((t) => t.includes('master_link_status:up')));
     await victim.stop();
     await waitFor('the failover', async () => {
-      const v = await clusterView(seed);
+      const v = await clusterView(env.seed());
       return v.state === 'ok' && v.failing.includes(address) && !v.masters.includes(address);
     });
-    const file = join(dir, 'failover.json');
-    await writeFile(file, JSON.stringify({ launch: { t0: T0_ISO }, redis: { url: cluster.url, cluster: true } }));
+    const file = join(env.dir(), 'failover.json');
+    await writeFile(file, JSON.stringify({ launch: { t0: T0_ISO }, redis: { url: env.cluster().url, cluster: true } }));
     const res = await runCli(['-c', file, 'checklist', 't-1', '--only', 'redis.reachable,redis.cluster', '--json']);
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(res.code, res.stderr).toBe(1);
