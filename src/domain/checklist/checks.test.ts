@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { LaunchConfigInput } from '../../config/schema.js';
 import { validateConfig } from '../../config/validate.js';
 import { CHECKS } from './registry.js';
-import type { CheckStatus, ChecklistFacts, Fact, PathProbe, Phase, RedisNodeFacts, StreamFacts } from './types.js';
+import { parseClusterNodes } from './cluster.js';
+import type { CheckStatus, ChecklistFacts, ClusterFacts, Fact, PathProbe, Phase, RedisNodeFacts, StreamFacts } from './types.js';
 
 const T0 = Date.parse('2026-12-08T08:01:00Z');
 const HOUR = 3_600_000;
@@ -43,7 +44,24 @@ function node(over: Partial<RedisNodeFacts> = {}): RedisNodeFacts {
 }
 
 function redis(nodes: RedisNodeFacts[] = [node()], pingMs = [0.2, 0.3, 0.4]): Fact<NonNullable<ChecklistFacts['redis']> extends Fact<infer T> ? T : never> {
-  return { ok: true, value: { url: 'redis://127.0.0.1:6379', nodes, pingMs } };
+  return { ok: true, value: { url: 'redis://127.0.0.1:6379', nodes, unanswered: [], pingMs } };
+}
+
+const ID = (n: number) => `${n}`.repeat(40).slice(0, 40);
+
+/** CLUSTER NODES of `masters` masters (slots split evenly) with `replicas` replicas each; `extra` lines appended. */
+function clusterNodes(masters: number, replicas: number, extra = ''): string {
+  const lines: string[] = [];
+  const size = Math.ceil(16384 / masters);
+  for (let m = 0; m < masters; m++) {
+    lines.push(`${ID(m + 1)} 10.0.0.${m + 1}:6379@16379 master${m === 0 ? ',myself' : ''} - 0 0 ${m + 1} connected ${m * size}-${Math.min(16383, (m + 1) * size - 1)}`);
+    for (let r = 0; r < replicas; r++) lines.push(`${ID(m + 1).slice(0, 38)}r${r} 10.0.1.${m * 10 + r}:6379@16379 slave ${ID(m + 1)} 0 0 ${m + 1} connected`);
+  }
+  return lines.join('\n') + extra;
+}
+
+function cluster(text: string, over: Partial<Extract<ClusterFacts, { enabled: true }>> = {}): ChecklistFacts['cluster'] {
+  return { ok: true, value: { enabled: true, configured: true, seenFrom: '10.0.0.1:6379', state: 'ok', slotsAssigned: 16384, slotsOk: 16384, slotsPfail: 0, slotsFail: 0, nodes: parseClusterNodes(text), ...over } };
 }
 
 const down = { ok: false as const, cause: 'cannot reach Redis at redis://127.0.0.1:1 (ECONNREFUSED)', unreachable: true };
@@ -92,6 +110,23 @@ const cases: Record<string, Case[]> = {
   'redis.reachable': [
     ['answers', { redis: redis() }, 'pass', /1 master/],
     ['unreachable', { redis: { ok: false, cause: 'cannot reach Redis (ECONNREFUSED)' } }, 'fail', /ECONNREFUSED/],
+    ['a cluster master does not answer', { redis: { ok: true, value: { url: 'redis://a:1', nodes: [node({ address: 'a:1' }), node({ address: 'b:1' })], unanswered: [{ address: 'c:1', cause: 'ECONNREFUSED' }], pingMs: [1] } } }, 'fail', /2 of 3 masters answered; no answer from c:1 \(ECONNREFUSED\)/],
+  ],
+  'redis.cluster': [
+    ['standalone: skipped', { cluster: { ok: true, value: { enabled: false } } }, 'skip', /standalone/],
+    ['3 masters, 1 replica each', { cluster: cluster(clusterNodes(3, 1)) }, 'pass', /16,384\/16,384 slots ok, 3 masters, each with ≥ 1 replica/],
+    ['masters without replicas: named', { cluster: cluster(clusterNodes(3, 1).split('\n').filter((l) => !l.includes('10.0.1.10:')).join('\n')) }, 'warn', /without a replica: 10\.0\.0\.2:6379$/],
+    ['a failed replica does not count', { cluster: cluster(clusterNodes(2, 1).replace('slave', 'slave,fail')) }, 'fail', /10\.0\.1\.0:6379 \(replica, fail\)/],
+    ['a master flagged pfail', { cluster: cluster(clusterNodes(3, 0).replace('master -', 'master,fail? -')) }, 'fail', /failing: 10\.0\.0\.2:6379 \(master, pfail\)/],
+    [
+      'cluster_state:fail, slots down',
+      { cluster: cluster(clusterNodes(3, 0).replace('master -', 'master,fail -'), { state: 'fail', slotsOk: 10923, slotsFail: 5461 }) },
+      'fail',
+      /^cluster_state:fail; 5,461 slots not ok \(0 pfail, 5,461 fail\); failing: 10\.0\.0\.2:6379 \(master, fail\)/,
+    ],
+    ['slots not assigned', { cluster: cluster(clusterNodes(3, 1), { slotsAssigned: 16000, slotsOk: 16000 }) }, 'fail', /384 slots not assigned/],
+    ['a cluster reached without redis.cluster', { cluster: cluster(clusterNodes(3, 1), { configured: false }) }, 'fail', /redis\.cluster is false/],
+    ['Redis down: skipped', { cluster: down }, 'skip'],
   ],
   'redis.latency': [
     ['fast', { redis: redis([node()], [0.2, 0.3, 0.5]) }, 'pass', /p50 0\.30ms/],
@@ -103,16 +138,19 @@ const cases: Record<string, Case[]> = {
     ['7.2', { redis: redis() }, 'pass', /7\.2\.4/],
     ['6.2: no lag', { redis: redis([node({ version: '6.2.14' })]) }, 'warn'],
     ['6.0: no XAUTOCLAIM', { redis: redis([node({ version: '6.0.20' })]) }, 'fail'],
-    ['cluster: the oldest master counts', { redis: redis([node(), node({ version: '6.0.5', address: 'b:1' })]) }, 'fail', /6\.0\.5 \(oldest of 2/],
+    ['cluster: the oldest master counts, named', { redis: redis([node(), node({ version: '6.0.5', address: 'b:1' })]) }, 'fail', /6\.0\.5 \(oldest of 2 masters: b:1\)/],
   ],
   'redis.maxmemory': [
     ['set', { redis: redis() }, 'pass', /1\.00G/],
-    ['0 = no limit', { redis: redis([node({ maxmemory: 0 })]) }, 'fail', /no limit/],
+    ['0 = no limit', { redis: redis([node({ maxmemory: 0 })]) }, 'fail', /^0 \(no limit\)$/],
+    ['cluster: the masters without a limit, named', { redis: redis([node({ address: 'a:1' }), node({ address: 'b:1', maxmemory: 0 })]) }, 'fail', /^0 \(no limit\) on b:1$/],
+    ['cluster: the smallest master, named', { redis: redis([node({ address: 'a:1' }), node({ address: 'b:1', maxmemory: 512 * MB })]) }, 'pass', /512\.00M \(smallest of 2 masters: b:1\)/],
   ],
   'redis.eviction-policy': [
     ['volatile-lru', { redis: redis() }, 'pass'],
     ['noeviction', { redis: redis([node({ policy: 'noeviction' })]) }, 'pass', /OOM when full/],
-    ['allkeys-lru', { redis: redis([node({ policy: 'allkeys-lru' })]) }, 'fail'],
+    ['allkeys-lru', { redis: redis([node({ policy: 'allkeys-lru' })]) }, 'fail', /^allkeys-lru$/],
+    ['cluster: the allkeys-* masters, named', { redis: redis([node({ address: 'a:1' }), node({ address: 'b:1', policy: 'allkeys-lru' })]) }, 'fail', /^allkeys-lru on b:1$/],
     ['unknown policy', { redis: redis([node({ policy: 'mystery' })]) }, 'warn'],
   ],
   'redis.headroom': [
@@ -122,11 +160,19 @@ const cases: Record<string, Case[]> = {
     ['over maxmemory', { redis: redis([node({ maxmemory: 32 * MB })]), streams: streams([stream(TODAY, 1000)]) }, 'fail'],
     ['no maxmemory: system memory', { redis: redis([node({ maxmemory: 0 })]), streams: streams([]) }, 'pass', /system memory/],
     ['nothing to compare with', { redis: redis([node({ maxmemory: 0, totalSystemMemory: null })]), streams: streams([]) }, 'skip'],
+    [
+      'cluster: projected per master, the fullest one named',
+      { redis: redis([1, 2, 3].map((i) => node({ address: `10.0.0.${i}:6379` }))), streams: streams([]), cluster: cluster(clusterNodes(3, 0)) },
+      'pass',
+      /^fullest master 10\.0\.0\.\d:6379: used 10\.00M \+ streams [1-7] of 7 day streams × 50,000 × ≈200 B \+ state 33\.\d% of 10,000 users/,
+    ],
+    ['cluster without its layout: the whole growth on each master', { redis: redis([node({ address: 'a:1' }), node({ address: 'b:1', maxmemory: 64 * MB })]), streams: streams([]) }, 'fail', /^b:1, whole growth on each master/],
   ],
   'redis.errors': [
     ['clean', { ...AT_LAUNCH, redis: redis() }, 'pass'],
     ['OOM rejections', { ...AT_LAUNCH, redis: redis([node({ oomRejections: 12 })]) }, 'fail', /12 OOM/],
     ['evicted keys', { ...AT_LAUNCH, redis: redis([node({ evictedKeys: 3 })]) }, 'fail', /3 evicted/],
+    ['cluster: the masters with OOM rejections, named', { ...AT_LAUNCH, redis: redis([node({ address: 'a:1' }), node({ address: 'b:1', oomRejections: 7 })]) }, 'fail', /7 OOM rejections.*; on b:1 \(7 OOM, 0 evicted\)$/],
     ['Redis < 6.2: OOM n/a', { ...AT_LAUNCH, redis: redis([node({ oomRejections: null })]) }, 'pass', /n\/a/],
   ],
   'streams.bounded': [

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { launchReport } from './checks/launch-report.js';
 import { launchT0 } from './checks/launch-t0.js';
 import { phBudget, phPost, phToken } from './checks/ph.js';
+import { redisCluster } from './checks/redis-cluster.js';
 import { redisErrors } from './checks/redis-errors.js';
 import { redisEvictionPolicy } from './checks/redis-eviction-policy.js';
 import { redisHeadroom } from './checks/redis-headroom.js';
@@ -25,6 +26,7 @@ import type { CheckDefinition, FactName, Phase } from './types.js';
 export const CHECKS: readonly CheckDefinition[] = [
   launchT0,
   redisReachable,
+  redisCluster,
   redisLatency,
   redisVersion,
   redisMaxmemory,

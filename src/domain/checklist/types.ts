@@ -2,6 +2,7 @@
 // per run, a check definition and its outcome. Pure types and tiny helpers.
 import type { LaunchConfig } from '../../config/schema.js';
 import type { PhRateLimit, PhStatus } from '../ph/types.js';
+import type { ClusterNode } from './cluster.js';
 
 export const PHASES = ['t-7', 't-1', 't0', 't+1'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -28,7 +29,7 @@ export interface CheckResult {
 }
 
 /** The fact groups a check may need; only the groups a selected check needs are gathered. */
-export type FactName = 'redis' | 'streams' | 'site' | 'tls' | 'social' | 'markers' | 'counters' | 'ph';
+export type FactName = 'redis' | 'cluster' | 'streams' | 'site' | 'tls' | 'social' | 'markers' | 'counters' | 'ph';
 
 export interface CheckDefinition {
   id: string;
@@ -70,11 +71,34 @@ export interface RedisNodeFacts {
 export interface RedisFacts {
   /** The URL with its password masked. */
   url: string;
-  /** One entry per master (one for a standalone server). */
+  /** One entry per master that answered (one for a standalone server); replicas are not read. */
   nodes: RedisNodeFacts[];
+  /** Masters the client knows that did not answer INFO (a cluster with a node down), with the cause. */
+  unanswered: { address: string; cause: string }[];
   /** PING round trips in ms. */
   pingMs: number[];
 }
+
+/**
+ * Redis Cluster as one node sees it (CLUSTER INFO and CLUSTER NODES), or
+ * `enabled: false` for a standalone server (cluster_enabled:0).
+ */
+export type ClusterFacts =
+  | { enabled: false }
+  | {
+      enabled: true;
+      /** Whether launchctl was configured for a cluster (redis.cluster); a plain client gets MOVED for most keys. */
+      configured: boolean;
+      /** host:port of the node whose view this is. */
+      seenFrom: string;
+      /** cluster_state: `ok` or `fail`. */
+      state: string;
+      slotsAssigned: number;
+      slotsOk: number;
+      slotsPfail: number;
+      slotsFail: number;
+      nodes: ClusterNode[];
+    };
 
 export interface GroupFacts {
   name: string;
@@ -170,6 +194,7 @@ export interface ChecklistFacts {
   /** `--report FILE` for launch.report, or null. */
   reportPath: string | null;
   redis?: Fact<RedisFacts>;
+  cluster?: Fact<ClusterFacts>;
   streams?: Fact<StreamsFacts>;
   site?: Fact<SiteFacts>;
   tls?: Fact<TlsFacts>;

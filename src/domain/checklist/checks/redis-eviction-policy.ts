@@ -1,3 +1,4 @@
+import { onMasters } from '../format.js';
 import { withFact, type CheckDefinition } from '../types.js';
 
 export const redisEvictionPolicy: CheckDefinition = {
@@ -11,11 +12,12 @@ export const redisEvictionPolicy: CheckDefinition = {
     return withFact(redis, expected, ({ nodes }) => {
       const policies = [...new Set(nodes.map((n) => n.policy))];
       const found = policies.join(', ');
-      if (policies.some((p) => p.startsWith('allkeys-'))) {
+      const allkeys = nodes.filter((n) => n.policy.startsWith('allkeys-'));
+      if (allkeys.length > 0) {
         return {
           status: 'fail',
           expected,
-          found,
+          found: `${[...new Set(allkeys.map((n) => n.policy))].join(', ')}${onMasters(allkeys, nodes)}`,
           hint: 'set maxmemory-policy volatile-lru (or volatile-ttl): allkeys-* may evict the day streams, which carry no TTL',
         };
       }
@@ -23,7 +25,8 @@ export const redisEvictionPolicy: CheckDefinition = {
         const note = policies.includes('noeviction') ? ' (writes fail with OOM when full: watch redis.headroom)' : '';
         return { status: 'pass', expected, found: `${found}${note}` };
       }
-      return { status: 'warn', expected, found, hint: 'unknown maxmemory-policy: use volatile-lru, volatile-ttl or noeviction' };
+      const unknown = nodes.filter((n) => !(n.policy.startsWith('volatile-') || n.policy === 'noeviction'));
+      return { status: 'warn', expected, found: `${[...new Set(unknown.map((n) => n.policy))].join(', ')}${onMasters(unknown, nodes)}`, hint: 'unknown maxmemory-policy: use volatile-lru, volatile-ttl or noeviction' };
     });
   },
 };

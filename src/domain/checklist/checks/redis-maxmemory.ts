@@ -1,4 +1,5 @@
 import { formatBytes } from '../../../output/format.js';
+import { onMasters } from '../format.js';
 import { withFact, type CheckDefinition } from '../types.js';
 
 export const redisMaxmemory: CheckDefinition = {
@@ -15,12 +16,14 @@ export const redisMaxmemory: CheckDefinition = {
         return {
           status: 'fail',
           expected,
-          found: `0 (no limit)${nodes.length > 1 ? ` on ${unlimited.map((n) => n.address).join(', ')}` : ''}`,
+          found: `0 (no limit)${onMasters(unlimited, nodes)}`,
           hint: 'set maxmemory (e.g. 75% of the instance memory) with a volatile-* policy, so Redis decides what goes instead of the OS killing it',
         };
       }
-      const smallest = Math.min(...nodes.map((n) => n.maxmemory));
-      return { status: 'pass', expected, found: `${formatBytes(smallest)}${nodes.length > 1 ? ' (smallest master)' : ''} via ${nodes[0]?.memorySource ?? 'INFO'}` };
+      const smallest = [...nodes].sort((a, b) => a.maxmemory - b.maxmemory)[0];
+      if (!smallest) return { status: 'fail', expected, found: 'no master answered INFO', hint: 'see redis.reachable' };
+      const which = nodes.length > 1 ? ` (smallest of ${nodes.length} masters: ${smallest.address})` : '';
+      return { status: 'pass', expected, found: `${formatBytes(smallest.maxmemory)}${which} via ${smallest.memorySource}` };
     });
   },
 };

@@ -13,6 +13,15 @@ export const redisReachable: CheckDefinition = {
     if (!redis.ok) {
       return { status: 'fail', expected, found: redis.cause, hint: 'check redis.url, REDIS_URL or --redis, the password, TLS (rediss://) and that this machine may connect' };
     }
-    return { status: 'pass', expected, found: `${redis.value.url} (${plural(redis.value.nodes.length, 'master')})` };
+    const { url, nodes, unanswered } = redis.value;
+    if (unanswered.length > 0) {
+      return {
+        status: 'fail',
+        expected,
+        found: `${url}: ${nodes.length} of ${plural(nodes.length + unanswered.length, 'master')} answered; no answer from ${unanswered.map((u) => `${u.address} (${u.cause})`).join(', ')}`,
+        hint: 'a cluster master is down or cut off: the keys of its slots cannot be read or written (see redis.cluster)',
+      };
+    }
+    return { status: 'pass', expected, found: `${url} (${plural(nodes.length, 'master')})` };
   },
 };

@@ -12,7 +12,7 @@ export const redisVersion: CheckDefinition = {
     return withFact(redis, expected, ({ nodes }) => {
       const oldest = [...nodes].sort((a, b) => compareVersions(a.version, b.version))[0];
       if (!oldest) return { status: 'fail', expected, found: 'no node answered INFO' };
-      const found = nodes.length > 1 ? `${oldest.version} (oldest of ${nodes.length} masters)` : oldest.version;
+      const found = nodes.length > 1 ? `${oldest.version} (oldest of ${nodes.length} masters: ${oldest.address})` : oldest.version;
       if (compareVersions(oldest.version, '6.2') < 0) {
         return { status: 'fail', expected, found, hint: 'upgrade Redis to 6.2 or later: consume needs XAUTOCLAIM and trim needs MINID' };
       }

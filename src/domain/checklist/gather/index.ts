@@ -8,7 +8,8 @@ import { maskUrl } from '../../../util/mask.js';
 import type { LaunchConfig } from '../../../config/schema.js';
 import { UnreachableError } from '../../../errors.js';
 import { createKeys } from '../../../keys.js';
-import { launchPaths, type ChecklistFacts, type Fact, type FactName, type Phase } from '../types.js';
+import { launchPaths, type ChecklistFacts, type ClusterFacts, type Fact, type FactName, type Phase } from '../types.js';
+import { readClusterFacts } from './cluster.js';
 import { gatherFact } from './fact.js';
 import { readPhFacts } from './ph.js';
 import { readCounterFacts, readMarkerFacts } from './redis-keys.js';
@@ -16,7 +17,7 @@ import { readRedisFacts } from './redis.js';
 import { readSiteFacts, readSocialFacts, readTlsFacts } from './site.js';
 import { readStreamsFacts } from './streams.js';
 
-const REDIS_FACTS: readonly FactName[] = ['redis', 'streams', 'markers', 'counters', 'ph'];
+const REDIS_FACTS: readonly FactName[] = ['redis', 'cluster', 'streams', 'markers', 'counters', 'ph'];
 /** Product Hunt answers may need the API's own timeout plus one retry's backoff. */
 const PH_EXTRA_MS = 2000;
 
@@ -30,6 +31,16 @@ export interface GatherOptions {
   signal: AbortSignal;
   /** Told when each source is done, for a spinner. */
   onProgress?: (done: string) => void;
+}
+
+/** The cluster facts through a plain connection to the seed node (redis.url), or a failure. */
+async function readSeedClusterFacts(settings: LaunchConfig['redis']): Promise<ClusterFacts> {
+  const seed = await connectRedis({ ...settings, cluster: false }, 'oneshot');
+  try {
+    return await readClusterFacts(seed, true);
+  } finally {
+    await closeRedis(seed);
+  }
 }
 
 export interface GatheredFacts {
@@ -84,6 +95,12 @@ export async function gatherChecklistFacts(o: GatherOptions): Promise<GatheredFa
           const down = { ok: false as const, cause, unreachable: true };
           // redis.reachable reports the cause; the other Redis checks skip rather than fail again.
           for (const n of REDIS_FACTS) if (needs.has(n)) facts[n] = down;
+          if (config.redis.cluster && needs.has('cluster')) {
+            // A cluster that lost a master without a replica (cluster_state:fail) refuses the cluster
+            // client, though its nodes answer: ask the seed node alone why, for redis.cluster.
+            const seen = await gatherFact('Redis Cluster', t.checkTimeoutMs, signal, () => readSeedClusterFacts(config.redis));
+            if (seen.ok) facts.cluster = seen;
+          }
           o.onProgress?.('Redis');
           return;
         }
@@ -94,6 +111,7 @@ export async function gatherChecklistFacts(o: GatherOptions): Promise<GatheredFa
             if (needs.has(name)) redisTasks.push(progress(what, gatherFact(what, timeoutMs, signal, fn), assign));
           };
           add('redis', 'Redis INFO', t.checkTimeoutMs, (s) => readRedisFacts(client, maskUrl(config.redis.url), s), (f) => (facts.redis = f));
+          add('cluster', 'Redis Cluster', t.checkTimeoutMs, () => readClusterFacts(client, config.redis.cluster), (f) => (facts.cluster = f));
           add('streams', 'streams', t.checkTimeoutMs, () => readStreamsFacts(client, keys, config, o.nowMs), (f) => (facts.streams = f));
           add('markers', 'warm markers', t.checkTimeoutMs, () => readMarkerFacts(client, keys, launchPaths(config)), (f) => (facts.markers = f));
           add('counters', 'counters', t.checkTimeoutMs, () => readCounterFacts(client, keys), (f) => (facts.counters = f));

@@ -1,7 +1,9 @@
 // Redis facts: one INFO (all sections) and one CONFIG GET maxmemory* per
-// master, and PING round trips sampled like `redis-cli --latency`.
+// master (replicas are not read: scanNodes lists masters only), and PING
+// round trips sampled like `redis-cli --latency`.
 import type { Redis } from 'ioredis';
 import { scanNodes, type RedisClient } from '../../../adapters/redis.js';
+import { describeConnectError } from '../../../adapters/redis-errors.js';
 import { flatToRecord, parseInfo } from '../../../adapters/redis-replies.js';
 import { readOomRejections } from '../parse.js';
 import type { RedisFacts, RedisNodeFacts } from '../types.js';
@@ -33,7 +35,7 @@ async function readNodeFacts(node: Redis): Promise<RedisNodeFacts> {
   }
   const total = num(info.get('total_system_memory'));
   return {
-    address: `${node.options.host ?? '?'}:${node.options.port ?? '?'}`,
+    address: nodeAddress(node),
     version: info.get('redis_version') ?? '0.0.0',
     usedMemory: num(info.get('used_memory')),
     usedMemoryPeak: num(info.get('used_memory_peak')),
@@ -47,13 +49,36 @@ async function readNodeFacts(node: Redis): Promise<RedisNodeFacts> {
   };
 }
 
+export function nodeAddress(node: Redis): string {
+  return `${node.options.host ?? '?'}:${node.options.port ?? '?'}`;
+}
+
+/**
+ * Reads every master; on a cluster a master that does not answer is listed in
+ * `unanswered` (redis.reachable and redis.cluster report it) instead of
+ * failing the facts of the masters that did. Throws when none answers.
+ */
 export async function readRedisFacts(client: RedisClient, maskedUrl: string, signal: AbortSignal): Promise<RedisFacts> {
-  const nodes = await Promise.all(scanNodes(client).map(readNodeFacts));
+  const masters = scanNodes(client);
+  const settled = await Promise.allSettled(masters.map(readNodeFacts));
+  const nodes: RedisNodeFacts[] = [];
+  const unanswered: RedisFacts['unanswered'] = [];
+  let answering: Redis | undefined;
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') {
+      nodes.push(r.value);
+      answering ??= masters[i];
+    } else {
+      unanswered.push({ address: nodeAddress(masters[i]!), cause: describeConnectError(r.reason) });
+    }
+  });
+  if (!answering) throw (settled[0] as PromiseRejectedResult | undefined)?.reason ?? new Error('no master to read');
   const pingMs: number[] = [];
+  // One master that answered (the cluster client would pick a random one, maybe the one that is down).
   for (let i = 0; i < PING_SAMPLES && !signal.aborted; i++) {
     const started = performance.now();
-    await client.ping();
+    await answering.ping();
     pingMs.push(performance.now() - started);
   }
-  return { url: maskedUrl, nodes, pingMs };
+  return { url: maskedUrl, nodes, unanswered, pingMs };
 }

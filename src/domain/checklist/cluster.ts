@@ -1,0 +1,91 @@
+// Redis Cluster arithmetic for the checklist: a key's hash slot (CRC16, as the
+// cluster spec defines it) and the parsing of CLUSTER NODES. Pure.
+//
+// The slot function is written here rather than imported from
+// `cluster-key-slot`: that package is only a transitive dependency of ioredis
+// (not in package.json, no types), so a stricter installer could leave it out.
+import { hashTag } from '../../keys.js';
+
+export const CLUSTER_SLOTS = 16384;
+
+/** CRC16-CCITT (XMODEM: polynomial 0x1021, initial value 0), the variant Redis Cluster uses. */
+export function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+const utf8 = new TextEncoder();
+
+/** The hash slot of a key: CRC16 of its hash tag (or of the whole key) mod 16384, like CLUSTER KEYSLOT. */
+export function keySlot(key: string): number {
+  return crc16(utf8.encode(hashTag(key) ?? key)) % CLUSTER_SLOTS;
+}
+
+export interface ClusterNode {
+  id: string;
+  /** host:port (the cluster bus port and announced host name are dropped). */
+  address: string;
+  role: 'master' | 'replica';
+  /** The master's id, for a replica. */
+  masterId: string | null;
+  /** CLUSTER NODES flags: myself, master, slave, fail?, fail, handshake, noaddr, nofailover... */
+  flags: string[];
+  linkState: string;
+  /** Slot ranges served, inclusive (masters; empty for replicas). */
+  slots: [number, number][];
+}
+
+/** How many slots a node serves. */
+export function slotCount(node: ClusterNode): number {
+  return node.slots.reduce((sum, [from, to]) => sum + to - from + 1, 0);
+}
+
+/** Whether the node is flagged failing: `fail` (agreed by the masters) or `fail?` (pfail: suspected by the node asked). */
+export function isFlaggedFailing(node: ClusterNode): boolean {
+  return node.flags.includes('fail') || node.flags.includes('fail?');
+}
+
+/**
+ * CLUSTER NODES: one line per node,
+ * `<id> <ip:port@cport[,hostname]> <flags> <master|-> <ping-sent> <pong-recv> <epoch> <link-state> <slot>...`,
+ * where a slot is `N`, `N-M`, or `[N->-id]` / `[N-<-id]` while it migrates (skipped: the owner is still the one listed).
+ */
+export function parseClusterNodes(text: string): ClusterNode[] {
+  const nodes: ClusterNode[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const parts = line.trim().split(' ');
+    if (parts.length < 8) continue;
+    const [id, addr, flagText, master, , , , linkState, ...slotParts] = parts as [string, string, string, string, string, string, string, string, ...string[]];
+    const flags = flagText.split(',');
+    const slots: [number, number][] = [];
+    for (const s of slotParts) {
+      if (s.startsWith('[')) continue;
+      const [from, to = from] = s.split('-').map(Number) as [number, number?];
+      if (Number.isInteger(from) && Number.isInteger(to)) slots.push([from, to]);
+    }
+    nodes.push({
+      id,
+      address: addr.split('@')[0]!.split(',')[0]!,
+      role: flags.includes('master') ? 'master' : 'replica',
+      masterId: master === '-' ? null : master,
+      flags,
+      linkState,
+      slots,
+    });
+  }
+  return nodes;
+}
+
+/** slot → address of the master serving it (undefined for an uncovered slot). */
+export function slotOwners(nodes: readonly ClusterNode[]): (slot: number) => string | undefined {
+  const owner = new Array<string | undefined>(CLUSTER_SLOTS);
+  for (const n of nodes) {
+    if (n.role !== 'master') continue;
+    for (const [from, to] of n.slots) for (let s = from; s <= to && s < CLUSTER_SLOTS; s++) owner[s] = n.address;
+  }
+  return (slot) => owner[slot];
+}
