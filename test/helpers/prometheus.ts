@@ -140,11 +140,11 @@ export interface PrometheusHandle {
   /** http://127.0.0.1:<port> */
   url: string;
   /** An instant query through the HTTP API (/api/v1/query); vector results only. */
-  query(promql: string): Promise<PromSample[]>;
+  query: (promql: string) => Promise<PromSample[]>;
   /** Polls `promql` until `predicate` holds for its samples; throws with the last answer after `timeoutMs`. */
-  waitFor(promql: string, predicate: (samples: PromSample[]) => boolean, timeoutMs?: number): Promise<PromSample[]>;
+  waitFor: (promql: string, predicate: (samples: PromSample[]) => boolean, timeoutMs?: number) => Promise<PromSample[]>;
   /** Stops the server and removes its config and storage. Safe to call twice. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export interface StartPrometheusOptions {
@@ -182,7 +182,6 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
     '--storage.tsdb.retention.time=1h',
-    '--storage.tsdb.no-lockfile',
     // Debian's defaults point at /etc/prometheus; this server serves no consoles.
     `--web.console.templates=${dir}`,
     `--web.console.libraries=${dir}`,
@@ -230,8 +229,8 @@ export interface PushgatewayHandle {
   /** http://127.0.0.1:<port> */
   url: string;
   /** The Pushgateway's own /metrics: every pushed group, with push_time_seconds. */
-  metrics(): Promise<string>;
-  stop(): Promise<void>;
+  metrics: () => Promise<string>;
+  stop: () => Promise<void>;
 }
 
 export async function startPushgateway(options: { startTimeoutMs?: number } = {}): Promise<PushgatewayHandle> {
