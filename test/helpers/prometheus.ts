@@ -101,17 +101,34 @@ function spawnTied(binary: string, args: string[]): { child: ChildProcess; log: 
   return { child, log: () => log };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+/** stop(): SIGTERM (SIGKILL after 5 s), then removes `dir`. Safe to call twice. */
+function stopOnce(child: ChildProcess, dir?: string): () => Promise<void> {
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  };
 }
 
-/** Polls `url` until it answers 200; fails early when the process exits. */
-async function waitReady(url: string, child: ChildProcess, log: () => string, what: string, timeoutMs: number): Promise<void> {
+/** Polls `url` until it answers 200; on failure (the process exited, or the deadline) stops it and throws. */
+async function waitReady(url: string, child: ChildProcess, log: () => string, what: string, timeoutMs: number, stop: () => Promise<void>): Promise<void> {
+  try {
+    await pollReady(url, child, log, what, timeoutMs);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function pollReady(url: string, child: ChildProcess, log: () => string, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -186,20 +203,9 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     `--web.console.templates=${dir}`,
     `--web.console.libraries=${dir}`,
   ]);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const stop = stopOnce(child, dir);
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(`${url}/-/ready`, child, log, 'prometheus', options.startTimeoutMs ?? 30_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await waitReady(`${url}/-/ready`, child, log, 'prometheus', options.startTimeoutMs ?? 30_000, stop);
 
   const query = async (promql: string): Promise<PromSample[]> => {
     const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
@@ -238,19 +244,9 @@ export async function startPushgateway(options: { startTimeoutMs?: number } = {}
   const port = await findFreePort();
   // No persistence file: Debian's default is /var/lib/prometheus/pushgateway.data.
   const { child, log } = spawnTied(binary, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn']);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child);
-  };
+  const stop = stopOnce(child);
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(`${url}/-/ready`, child, log, 'pushgateway', options.startTimeoutMs ?? 15_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await waitReady(`${url}/-/ready`, child, log, 'pushgateway', options.startTimeoutMs ?? 15_000, stop);
   return {
     url,
     async metrics() {

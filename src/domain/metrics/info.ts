@@ -27,18 +27,26 @@ export function commandLabel(name: string): string {
   return name.toLowerCase().replaceAll('|', '_');
 }
 
+/**
+ * Adds up one numeric field of every `<prefix><name>:<fields>` line, keyed by
+ * `label(name)`; lines without that field (or with a negative one) are skipped.
+ */
+function sumStatLines(infoText: string, re: RegExp, field: string, label: (name: string) => string): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const raw of infoText.split('\n')) {
+    const match = re.exec(raw.trim());
+    if (!match) continue;
+    const n = parseFields(match[2]!)[field];
+    if (n === undefined || n < 0) continue;
+    const key = label(match[1]!);
+    totals[key] = (totals[key] ?? 0) + n;
+  }
+  return totals;
+}
+
 /** `cmdstat_get:calls=3,usec=...` lines → calls per command label. */
 export function parseCommandStats(infoText: string): Record<string, number> {
-  const calls: Record<string, number> = {};
-  for (const raw of infoText.split('\n')) {
-    const match = COMMANDSTAT_RE.exec(raw.trim());
-    if (!match) continue;
-    const n = parseFields(match[2]!).calls;
-    if (n === undefined || n < 0) continue;
-    const label = commandLabel(match[1]!);
-    calls[label] = (calls[label] ?? 0) + n;
-  }
-  return calls;
+  return sumStatLines(infoText, COMMANDSTAT_RE, 'calls', commandLabel);
 }
 
 /**
@@ -47,13 +55,5 @@ export function parseCommandStats(infoText: string): Record<string, number> {
  * label stays bounded.
  */
 export function parseErrorStats(infoText: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const raw of infoText.split('\n')) {
-    const match = ERRORSTAT_RE.exec(raw.trim());
-    if (!match) continue;
-    const n = parseFields(match[2]!).count;
-    if (n === undefined || n < 0) continue;
-    counts[match[1]!] = (counts[match[1]!] ?? 0) + n;
-  }
-  return counts;
+  return sumStatLines(infoText, ERRORSTAT_RE, 'count', (code) => code);
 }
