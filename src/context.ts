@@ -1,4 +1,4 @@
-import { loadConfig, type LoadedConfig } from './config/load.js';
+import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/load.js';
 import type { Output } from './output/output.js';
 
 /** Options every verb accepts (declared once on the program in cli.ts). */
@@ -20,9 +20,9 @@ export interface CommandContext {
   targets: { redisUrl?: string; redisCommandTimeoutMs?: number; configLookedFor?: string };
 }
 
-/** Loads the config named by -c / LAUNCHCTL_CONFIG with --redis applied. */
-export async function loadContextConfig(ctx: CommandContext): Promise<LoadedConfig> {
-  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.globals.config, redisUrl: ctx.globals.redis });
+/** Loads the config named by -c / LAUNCHCTL_CONFIG with --redis and the verb's own overriding flags applied. */
+export async function loadContextConfig(ctx: CommandContext, overrides?: ConfigOverrides): Promise<LoadedConfig> {
+  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.globals.config, redisUrl: ctx.globals.redis, overrides });
   ctx.targets.redisUrl = loaded.config.redis.url;
   ctx.targets.redisCommandTimeoutMs = loaded.config.redis.commandTimeoutMs;
   ctx.targets.configLookedFor = loaded.path === null ? loaded.lookedFor : undefined;

@@ -8,8 +8,7 @@ export { createKeys, type Keys } from './keys.js';
 export { connectRedis, withRedis, type RedisClient } from './adapters/redis.js';
 export {
   warm,
-  prepareWarm,
-  executeWarmPlan,
+  runWarm,
   type WarmOptions,
   type WarmRun,
   type WarmResult,

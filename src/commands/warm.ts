@@ -1,16 +1,15 @@
-// `launchctl warm`: parse the flags, plan (sitemap, --paths-file, --predictive),
-// then GET + SET NX EX every path with a progress bar, and render the result as
-// a table or one JSON document. Exit 1 below thresholds.warmupSuccessRate.
+// `launchctl warm`: parses the flags (--sitemap and --concurrency go into the
+// config), runs the warm executor (domain/warm/run.ts) with a progress bar, and
+// prints what domain/warm/render.ts makes of the result: a table or one JSON
+// document. Exit 1 below thresholds.warmupSuccessRate, 3 when Redis refused
+// the markers. --repeat-after runs the executor again every interval.
 import { redisFailure } from '../adapters/redis-errors.js';
-import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
 import { EXIT_UNREACHABLE, UnreachableError, UsageError, isLaunchctlError } from '../errors.js';
-import type { WarmPlan } from '../domain/warm/plan.js';
-import { executeWarmPlan, prepareWarm, requireOrigin, type WarmPathResult, type WarmPredictiveInfo, type WarmResult } from '../domain/warm/run.js';
-import type { Output } from '../output/output.js';
-import { renderTable } from '../output/table.js';
-import type { Paint } from '../output/terminal.js';
+import { renderWarmPlan, renderWarmReport, renderWarmSummary, warmPlanJson, warmResultJson } from '../domain/warm/render.js';
+import { requireOrigin, runWarm, type WarmResult, type WarmRun } from '../domain/warm/run.js';
+import type { Progress } from '../output/output.js';
 import { formatDuration, parseDuration, parsePositiveInt } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
 
@@ -26,8 +25,6 @@ export interface WarmCommandOptions {
 }
 
 const MAX_CONCURRENCY = 1024;
-/** Beyond this many rows the table shows only the paths that did not warm. */
-const TABLE_MAX_ROWS = 200;
 
 interface ParsedFlags {
   sitemap?: string;
@@ -64,190 +61,45 @@ function parseFlags(o: WarmCommandOptions): ParsedFlags {
   return flags;
 }
 
-const pct = (r: number) => `${(Math.round(r * 1000) / 10).toFixed(1)}%`;
-const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)}ms`);
-
-function resultCell(p: WarmPathResult, paint: Paint): string {
-  if (p.result === 'warmed') return paint('green', 'warmed');
-  if (p.result === 'skipped') return paint('cyan', 'skipped (already warm)');
-  return paint('red', `failed: ${p.error ?? 'unknown'}${p.revalidated ? ' → revalidated' : ''}`);
-}
-
-function cacheCell(p: WarmPathResult): string {
-  if (p.cacheStatus === null) return p.ageS !== null ? `age ${p.ageS}s` : '-';
-  return p.ageS !== null && p.ageS > 0 ? `${p.cacheStatus} (age ${p.ageS}s)` : p.cacheStatus;
-}
-
-/** Pure: the per-path table. */
-export function renderWarmTable(result: WarmResult, predictive: boolean, decorate: boolean, paint: Paint): string {
-  let rows = result.paths;
-  let hidden = 0;
-  if (rows.length > TABLE_MAX_ROWS) {
-    rows = rows.filter((p) => p.result !== 'warmed').slice(0, TABLE_MAX_ROWS);
-    hidden = result.paths.length - rows.length;
-  }
-  const head = ['path', 'HTTP', 'latency', 'cache', 'TTL', ...(predictive ? ['factor'] : []), 'result'];
-  const table = renderTable({
-    head,
-    decorate,
-    align: ['left', 'right', 'right', 'left', 'right', ...(predictive ? (['right'] as const) : []), 'left'],
-    rows: rows.map((p) => [
-      p.path,
-      p.httpStatus ?? '-',
-      ms(p.latencyMs),
-      cacheCell(p),
-      p.ttl !== null ? `${p.ttl}s` : p.existingTtl !== null ? `${p.existingTtl}s left` : '-',
-      ...(predictive ? [`×${p.factor}`] : []),
-      resultCell(p, paint),
-    ]),
-  });
-  return hidden > 0 ? `${table}\n… ${hidden} warmed paths not shown (--json lists every path)` : table;
-}
-
-/** Pure: one line saying how the run went. */
-export function renderWarmSummary(result: WarmResult, paint: Paint): string {
-  const verdict = result.passed ? paint('green', `≥ ${pct(result.threshold)} ✓`) : paint('red', `< threshold ${pct(result.threshold)} ✗`);
-  const parts = [
-    `${result.warmed} warmed, ${result.skipped} skipped (already warm), ${result.failed} failed of ${result.total}`,
-    `success ${pct(result.successRate)} ${verdict}`,
-    `latency p50 ${ms(result.latency.p50)} p95 ${ms(result.latency.p95)}`,
-    ...(Object.keys(result.cacheStatuses).length > 0
-      ? [`cache ${Object.entries(result.cacheStatuses).map(([status, n]) => `${status} ${n}`).join(', ')}`]
-      : []),
-    formatDuration(result.durationMs),
-  ];
-  return parts.join(' · ');
-}
-
-function renderPredictive(info: WarmPredictiveInfo | null, result: WarmResult): string[] {
-  if (!info) return [];
-  const head = `predictive: ${info.sampled} engagement events read over the last ${formatDuration(info.windowMs)}${info.capped ? ' (sample cap reached: newest events only)' : ''}`;
-  const reasons = new Set(result.paths.map((p) => p.reason));
-  if (reasons.size === 1) return [`${head}; every path: ${[...reasons][0] ?? `×${result.paths[0]?.factor ?? 1}`}`];
-  const lines = [`${head}; factors:`];
-  const seen = new Set<string>();
-  for (const p of result.paths) {
-    if (!p.reason || seen.has(p.path)) continue;
-    seen.add(p.path);
-    lines.push(`  ${p.path}  ×${p.factor}  ${p.reason}`);
-    if (seen.size >= 50) {
-      lines.push(`  … (--json lists every path's factor)`);
-      break;
-    }
-  }
-  return lines;
-}
-
-/** Pure: the full human report of one run. */
-export function renderWarmReport(result: WarmResult, decorate: boolean, paint: Paint): string {
-  const out = [renderWarmTable(result, result.predictive !== null, decorate, paint), ''];
-  out.push(...renderPredictive(result.predictive, result));
-  for (const n of result.notes) out.push(`note: ${n}`);
-  if (result.fallback) {
-    const f = result.fallback;
-    const answer = f.status === null ? (f.error ?? 'not called') : `HTTP ${f.status}${f.body ? ` ${f.body}` : ''}${f.ok ? '' : ` (${f.error})`}`;
-    out.push(`revalidation fallback: POST ${f.url} with ${f.paths.length} path${f.paths.length === 1 ? '' : 's'} → ${answer}`);
-  }
-  if (result.interrupted) out.push('interrupted: paths not attempted are counted as failed');
-  out.push(renderWarmSummary(result, paint));
-  return out.join('\n');
-}
-
-/** Pure: the dry-run plan. */
-export function renderWarmPlan(plan: WarmPlan, decorate: boolean): string {
-  const table = renderTable({
-    head: ['path', 'source', 'base TTL', 'factor', 'TTL (jittered)', ...(plan.predictive ? ['why'] : [])],
-    decorate,
-    align: ['left', 'left', 'right', 'right', 'right', 'left'],
-    rows: plan.entries.map((e) => [e.path, e.source, `${e.baseTtl}s`, `×${e.factor}`, `${e.ttl}s (${e.ttlRange.min}–${e.ttlRange.max})`, ...(plan.predictive ? [e.reason ?? ''] : [])]),
-  });
-  const notes = plan.notes.map((n) => `note: ${n}`);
-  return [table, '', ...notes, `dry run: ${plan.entries.length} path${plan.entries.length === 1 ? '' : 's'} on ${plan.origin} would be warmed; nothing was requested or written`].join('\n');
-}
-
-export function warmResultJson(result: WarmResult, plan: WarmPlan): object {
-  return {
-    total: result.total,
-    warmed: result.warmed,
-    skipped: result.skipped,
-    failed: result.failed,
-    successRate: result.successRate,
-    threshold: result.threshold,
-    passed: result.passed,
-    latency: result.latency,
-    cacheStatuses: result.cacheStatuses,
-    durationMs: result.durationMs,
-    paths: result.paths,
-    fallback: result.fallback,
-    predictive: result.predictive,
-    notes: result.notes,
-    sources: plan.sources,
-    interrupted: result.interrupted,
-  };
-}
-
-export function warmPlanJson(plan: WarmPlan, predictive: WarmPredictiveInfo | null): object {
-  return {
-    dryRun: true,
-    origin: plan.origin,
-    total: plan.entries.length,
-    predictive,
-    plan: plan.entries.map((e) => ({ path: e.path, url: e.url, source: e.source, baseTtl: e.baseTtl, factor: e.factor, reason: e.reason, ttl: e.ttl, ttlRange: e.ttlRange })),
-    notes: plan.notes,
-    sources: plan.sources,
-  };
-}
-
-async function runRound(ctx: CommandContext, config: LaunchConfig, redis: RedisClient | undefined, flags: ParsedFlags, out: Output, showProgress: boolean) {
-  const { plan, predictive } = await prepareWarm({
-    config,
-    redis,
-    cwd: ctx.cwd,
-    sitemap: flags.sitemap,
-    pathsFile: flags.pathsFile,
-    exclude: flags.exclude,
-    limit: flags.limit,
-    predictive: flags.predictive,
-    signal: ctx.signal,
-  });
-  if (flags.dryRun) return { plan, predictive, result: null };
-  if (plan.entries.length === 0) {
-    throw new UsageError('nothing to warm: no paths after merging warm.paths, the sitemap and --paths-file', {
-      details: ['list launch paths in warm.paths, set warm.sitemap or --sitemap, or pass --paths-file FILE'],
-    });
-  }
-  const progress = showProgress ? out.progress('warming', plan.entries.length) : null;
+/** One run of the executor with a progress bar (the first round of --repeat-after only). */
+async function warmOnce(ctx: CommandContext, config: LaunchConfig, flags: ParsedFlags, showProgress: boolean): Promise<WarmRun> {
+  let progress = null as Progress | null;
   let failed = 0;
-  const result = await executeWarmPlan(plan, {
-    config,
-    redis: redis!,
-    env: ctx.env,
-    concurrency: flags.concurrency,
-    signal: ctx.signal,
-    onPath: (p) => {
-      if (p.result === 'failed') failed++;
-      progress?.tick(1, failed > 0 ? `${failed} failed` : '');
-    },
-  });
-  progress?.done();
-  result.predictive = predictive;
-  return { plan, predictive, result };
+  try {
+    return await runWarm({
+      config,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      signal: ctx.signal,
+      pathsFile: flags.pathsFile,
+      exclude: flags.exclude,
+      limit: flags.limit,
+      predictive: flags.predictive,
+      dryRun: flags.dryRun,
+      onPlan: (plan) => {
+        if (showProgress && !flags.dryRun) progress = ctx.out.progress('warming', plan.entries.length);
+      },
+      onPath: (p) => {
+        if (p.result === 'failed') failed++;
+        progress?.tick(1, failed > 0 ? `${failed} failed` : '');
+      },
+    });
+  } finally {
+    progress?.done();
+  }
 }
 
 export async function warmCommand(ctx: CommandContext, options: WarmCommandOptions): Promise<number> {
   const flags = parseFlags(options);
-  const { config } = await loadContextConfig(ctx);
+  // --sitemap and --concurrency stand for warm.sitemap and warm.concurrency.
+  const { config } = await loadContextConfig(ctx, { warm: { sitemap: flags.sitemap, concurrency: flags.concurrency } });
   requireOrigin(config);
   const out = ctx.out;
-  const needsRedis = !flags.dryRun || flags.predictive;
-  const connect = () => (needsRedis ? connectRedis(config.redis) : Promise.resolve(undefined));
 
   if (flags.repeatAfterMs === undefined) {
-    const redis = await connect();
-    try {
-      const { plan, predictive, result } = await runRound(ctx, config, redis, flags, out, true);
+      const { plan, result } = await warmOnce(ctx, config, flags, true);
       if (!result) {
-        if (out.json) out.printJson(warmPlanJson(plan, predictive));
+        if (out.json) out.printJson(warmPlanJson(plan));
         else out.result(renderWarmPlan(plan, out.decorateStdout));
         return 0;
       }
@@ -261,9 +113,6 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
         return EXIT_UNREACHABLE;
       }
       return result.passed ? 0 : 1;
-    } finally {
-      if (redis) await closeRedis(redis);
-    }
   }
 
   // --repeat-after: launch day lasts hours and markers expire; re-warm until
@@ -276,9 +125,7 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
   for (let round = 1; !ctx.signal.aborted; round++) {
     const at = () => new Date().toISOString().slice(11, 19);
     try {
-      const redis = await connect();
-      try {
-        const { plan, result } = await runRound(ctx, config, redis, flags, out, round === 1);
+        const { plan, result } = await warmOnce(ctx, config, flags, round === 1);
         if (!result) break;
         const refused = markerRefusal(result, config);
         passed = result.passed && !refused;
@@ -286,9 +133,6 @@ export async function warmCommand(ctx: CommandContext, options: WarmCommandOptio
         if (out.json) out.printJson({ type: 'round', round, at: Date.now(), ...warmResultJson(result, plan) });
         else if (round === 1) out.result(`${renderWarmReport(result, out.decorateStdout, out.paint)}\nround 1 done at ${at()}Z; next in ${formatDuration(flags.repeatAfterMs)} (Ctrl-C to stop)`);
         else out.result(`round ${round} at ${at()}Z · ${renderWarmSummary(result, out.paint)}`);
-      } finally {
-        if (redis) await closeRedis(redis);
-      }
     } catch (caught) {
       const err = isLaunchctlError(caught) ? caught : redisFailure(caught, { url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs });
       if (round === 1 || !err) throw caught;

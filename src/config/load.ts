@@ -16,7 +16,17 @@ export interface LoadConfigOptions {
   configPath?: string;
   /** `--redis URL`; wins over the environment and the file. */
   redisUrl?: string;
+  /**
+   * A verb's flags that stand for config fields (`warm --sitemap` is
+   * warm.sitemap, `--concurrency` is warm.concurrency): they replace the file's
+   * values here, once, so the verb's executor reads one config. Undefined
+   * values are ignored. The command has already checked them.
+   */
+  overrides?: ConfigOverrides;
 }
+
+/** Per section, the fields a verb's flags replace. */
+export type ConfigOverrides = { [S in keyof LaunchConfig]?: LaunchConfig[S] extends object ? Partial<NonNullable<LaunchConfig[S]>> : never };
 
 export interface LoadedConfig {
   config: LaunchConfig;
@@ -87,6 +97,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (options.redisUrl) {
     config.redis.url = options.redisUrl;
     redisUrlSource = '--redis';
+  }
+  for (const [section, fields] of Object.entries(options.overrides ?? {})) {
+    const target = config[section as keyof LaunchConfig] as Record<string, unknown> | undefined;
+    if (!target || !fields) continue;
+    for (const [field, value] of Object.entries(fields as Record<string, unknown>)) if (value !== undefined) target[field] = value;
   }
   parseRedisUrl(config.redis.url, redisUrlSource === usedPath ? `redis.url in ${usedPath}` : redisUrlSource === 'default' ? 'redis.url' : redisUrlSource);
   return { config, path: usedPath, redisUrlSource, lookedFor: path };

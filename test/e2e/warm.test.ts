@@ -88,6 +88,31 @@ describe('launchctl warm (built CLI)', () => {
     expect(site.requestCount()).toBe(before);
   });
 
+  it('--predictive reads the engagement history the launch wrote (ingest) and stretches the hot path, through the same executor as the library', async () => {
+    const prefix = testPrefix();
+    const file = await writeConfig(['/', '/pricing'], { redis: { url: sharedRedisUrl(), keyPrefix: prefix } });
+    const user = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const now = Date.now();
+    const events = [
+      ...Array.from({ length: 30 }, (_, i) => ({ userId: user(i), eventType: 'hover', payload: { path: '/pricing' }, timestamp: now - 60_000 + i })),
+      ...Array.from({ length: 10 }, (_, i) => ({ userId: user(100 + i), eventType: 'scroll', payload: { path: '/' }, timestamp: now - 60_000 + i })),
+    ];
+    const ndjson = join(dir, `${prefix.replace(/:/g, '-')}events.ndjson`);
+    await writeFile(ndjson, events.map((e) => JSON.stringify(e)).join('\n'));
+    expect((await runCli(['-c', file, 'ingest', ndjson])).code).toBe(0);
+    const r = await runCli(['-c', file, 'warm', '--predictive', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { warmed: number; predictive: { sampled: number } | null; paths: { path: string; factor: number; ttl: number; reason: string | null }[] };
+    expect(doc.warmed).toBe(2);
+    expect(doc.predictive?.sampled).toBe(40);
+    const byPath = new Map(doc.paths.map((p) => [p.path, p]));
+    // median of [10, 30] is 20: / stays ×1, /pricing gets ×1.5 (a 450 s TTL, jittered ±15%).
+    expect(byPath.get('/')?.factor).toBe(1);
+    expect(byPath.get('/pricing')?.factor).toBe(1.5);
+    expect(byPath.get('/pricing')?.ttl).toBeGreaterThanOrEqual(382);
+    expect(byPath.get('/pricing')?.reason).toContain('30 events');
+  });
+
   it.each([
     [['--limit', 'ten'], '--limit: expected a positive integer, received "ten"'],
     [['--concurrency', '0'], '--concurrency: expected a positive integer'],

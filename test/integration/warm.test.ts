@@ -161,7 +161,8 @@ describe('warm (integration)', () => {
   it('GETs (never HEAD) without cache-busting headers, within the concurrency bound', async () => {
     const paths = Array.from({ length: 30 }, (_, i) => `/c/${i}`);
     const s = await site({ paths, renderMs: 30 });
-    const result = await run({ config: configFor(s, paths.map((path) => ({ path, ttl: 60 }))), concurrency: 4 });
+    const config = configFor(s, paths.map((path) => ({ path, ttl: 60 })));
+    const result = await run({ config: { ...config, warm: { ...config.warm, concurrency: 4 } } });
     expect(result.warmed).toBe(30);
     expect(s.maxInFlight()).toBeLessThanOrEqual(4);
     expect(s.maxInFlight()).toBeGreaterThan(1);
@@ -201,9 +202,10 @@ describe('warm (integration)', () => {
       const xml = `<urlset><url><loc>${s.origin}/from-file</loc></url><url><loc>https://elsewhere.example/x</loc></url></urlset>`;
       await writeFile(join(dir, 'sitemap.xml.gz'), gzipSync(xml));
       const config = configFor(s, []);
-      const result = await run({ config, sitemap: 'sitemap.xml.gz', cwd: dir });
+      const withSitemap = (sitemap: string) => ({ ...config, warm: { ...config.warm, sitemap } });
+      const result = await run({ config: withSitemap('sitemap.xml.gz'), cwd: dir });
       expect(result.paths.map((p) => [p.path, p.result])).toEqual([['/from-file', 'warmed']]);
-      await expect(run({ config, sitemap: 'missing.xml', cwd: dir })).rejects.toThrow('--sitemap: cannot read missing.xml (ENOENT)');
+      await expect(run({ config: withSitemap('missing.xml'), cwd: dir })).rejects.toThrow('--sitemap: cannot read missing.xml (ENOENT)');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

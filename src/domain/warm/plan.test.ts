@@ -11,7 +11,7 @@ describe('planWarm', () => {
 
   it('gives each path its URL, prefixed marker key and jittered TTL', () => {
     const plan = planWarm({ targets, origin: 'https://acme.example/', keys: createKeys('acme:'), jitter: 0.1, factors: null, random: () => 0 });
-    expect(plan.predictive).toBe(false);
+    expect(plan.predictive).toBeNull();
     expect(plan.entries).toEqual([
       { path: '/', url: 'https://acme.example/', key: 'acme:cache:/', source: 'config', baseTtl: 300, factor: 1, reason: null, ttl: 270, ttlRange: { min: 270, max: 330 } },
       { path: '/pricing', url: 'https://acme.example/pricing', key: 'acme:cache:/pricing', source: 'config', baseTtl: 600, factor: 1, reason: null, ttl: 540, ttlRange: { min: 540, max: 660 } },
@@ -25,8 +25,9 @@ describe('planWarm', () => {
 
   it('applies the predictive factor before jitter and carries the reason', () => {
     const factors = planPredictiveFactors({ paths: ['/', '/pricing'], counts: new Map([['/pricing', 30], ['/', 10]]), maxFactor: 3, windowLabel: '1h' });
-    const plan = planWarm({ targets, origin: 'https://acme.example', keys: createKeys(), jitter: 0, factors, random: () => 0.5 });
-    expect(plan.predictive).toBe(true);
+    const predictive = { windowMs: 3_600_000, sampled: 40, capped: false, note: null };
+    const plan = planWarm({ targets, origin: 'https://acme.example', keys: createKeys(), jitter: 0, factors, predictive, random: () => 0.5 });
+    expect(plan.predictive).toEqual(predictive);
     // median of [10, 30] is 20: / → ×1 (never below), /pricing → ×1.5
     expect(plan.entries.map((e) => [e.path, e.factor, e.ttl])).toEqual([
       ['/', 1, 300],

@@ -31,9 +31,19 @@ export interface WarmSources {
   overLimit: number;
 }
 
+/** What --predictive read: the engagement window and how much of it. */
+export interface WarmPredictiveInfo {
+  windowMs: number;
+  /** Engagement entries read. */
+  sampled: number;
+  capped: boolean;
+  note: string | null;
+}
+
 export interface WarmPlan {
   origin: string;
-  predictive: boolean;
+  /** What --predictive read, null without it. The result reports the same object. */
+  predictive: WarmPredictiveInfo | null;
   jitter: number;
   entries: WarmPlanEntry[];
   /** Facts about how the path set was built, for the report ("3 foreign URLs skipped"). */
@@ -48,6 +58,8 @@ export interface PlanWarmInput {
   jitter: number;
   /** Per-path factors under --predictive, null otherwise. */
   factors: ReadonlyMap<string, PredictiveFactor> | null;
+  /** What --predictive read (with the factors). */
+  predictive?: WarmPredictiveInfo | null;
   random?: RandomSource;
   notes?: string[];
   sources?: WarmSources;
@@ -56,7 +68,7 @@ export interface PlanWarmInput {
 /**
  * The URL of `path` on `origin`. Paths are absolute from the host root, as in
  * a sitemap and in the marker keys: a path part of site.origin is not
- * prepended (prepareWarm notes when one is ignored).
+ * prepended (the run notes when one is ignored).
  */
 export function warmUrl(origin: string, path: string): string {
   return `${new URL(origin).origin}${path}`;
@@ -80,5 +92,5 @@ export function planWarm(input: PlanWarmInput): WarmPlan {
       ttlRange: jitterRange(scaled, input.jitter),
     };
   });
-  return { origin: input.origin, predictive: input.factors !== null, jitter: input.jitter, entries, notes: input.notes ?? [], sources: input.sources ?? null };
+  return { origin: input.origin, predictive: input.factors === null ? null : (input.predictive ?? null), jitter: input.jitter, entries, notes: input.notes ?? [], sources: input.sources ?? null };
 }

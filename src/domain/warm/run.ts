@@ -1,8 +1,9 @@
-// The warm executor and the library entry point `warm(options)`: GET every
-// planned path with bounded concurrency and retries, set the Redis markers with
-// SET NX EX in pipelined batches, send the paths that still fail to the
-// revalidation endpoint, and return one result that --json and the table both
-// render. Per-path failures (HTTP or Redis) are results, never thrown.
+// The warm executor, runWarm: the CLI's `warm` and the library's `warm()` both
+// call it. It plans (paths.ts, plan.ts, ttl.ts), GETs every planned path with
+// bounded concurrency and retries, sets the Redis markers with SET NX EX in
+// batches, sends the paths that still fail to the revalidation endpoint, and
+// returns one result that --json and the table both render (render.ts).
+// Per-path failures (HTTP or Redis) are results, never thrown.
 import type { Dispatcher } from 'undici';
 import { createHttpAgent, describeHttpError, httpRequest, isRetryableHttpError, type DispatchTarget, type HttpRequestOptions } from '../../adapters/http.js';
 import { sendCommands } from '../../adapters/redis-commands.js';
@@ -10,7 +11,7 @@ import { replyErrorCode } from '../../adapters/redis-errors.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../adapters/redis.js';
 import type { LaunchConfig } from '../../config/schema.js';
 import { readSecret } from '../../config/load.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { createKeys } from '../../keys.js';
 import { formatDuration } from '../../util/duration.js';
 import { maskSecrets } from '../../util/mask.js';
@@ -18,7 +19,9 @@ import { sleep } from '../../util/sleep.js';
 import { percentile } from '../../util/stats.js';
 import { equalJitterDelayMs } from '../../util/backoff.js';
 import { foreignHostOfFast, selectWarmTargets, type WarmTarget } from './paths.js';
-import { planWarm, type WarmPlan, type WarmPlanEntry, type WarmSources } from './plan.js';
+import { planWarm, type WarmPlan, type WarmPlanEntry, type WarmPredictiveInfo, type WarmSources } from './plan.js';
+
+export type { WarmPredictiveInfo };
 import { isRedirect, isRetryableStatus, readCacheStatus } from './response.js';
 import { readEngagementCounts, readPathsFile, readSitemapPaths } from './sources.js';
 import { planPredictiveFactors, type PredictiveFactor, type RandomSource } from './ttl.js';
@@ -61,14 +64,6 @@ export interface WarmFallback {
   error: string | null;
 }
 
-export interface WarmPredictiveInfo {
-  windowMs: number;
-  /** Engagement entries read. */
-  sampled: number;
-  capped: boolean;
-  note: string | null;
-}
-
 export interface WarmResult {
   total: number;
   warmed: number;
@@ -95,12 +90,12 @@ export interface WarmResult {
   redisError: Error | null;
 }
 
-export interface PrepareWarmOptions {
+interface PrepareWarmOptions {
+  /** The config, with --sitemap and --concurrency merged in by the loader. */
   config: LaunchConfig;
   /** Needed for --predictive (reads the engagement streams). */
   redis?: RedisClient;
   cwd?: string;
-  sitemap?: string;
   pathsFile?: string;
   exclude?: string[];
   limit?: number;
@@ -113,18 +108,13 @@ export interface PrepareWarmOptions {
   predictiveSample?: number;
 }
 
-export interface PreparedWarm {
-  plan: WarmPlan;
-  predictive: WarmPredictiveInfo | null;
-}
-
 export function requireOrigin(config: LaunchConfig): string {
   if (!config.site) throw new ConfigError('site: required for warm', ['site.origin: the site to warm, e.g. "https://acme.example"']);
   return config.site.origin;
 }
 
 /** Reads the path sources (and the engagement streams under --predictive) and plans the run. */
-export async function prepareWarm(options: PrepareWarmOptions): Promise<PreparedWarm> {
+async function prepareWarm(options: PrepareWarmOptions): Promise<WarmPlan> {
   const { config } = options;
   const origin = requireOrigin(config);
   const keys = createKeys(config.redis.keyPrefix);
@@ -135,7 +125,7 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
   }
   const sources: WarmTarget[][] = [config.warm.paths.map((p) => ({ path: p.path, ttl: p.ttl, source: 'config' as const }))];
 
-  const sitemapUrl = options.sitemap ?? config.warm.sitemap;
+  const sitemapUrl = config.warm.sitemap;
   let sitemapInfo: WarmSources['sitemap'] = null;
   let fileCount: number | null = null;
   if (sitemapUrl) {
@@ -178,12 +168,13 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
       windowLabel: formatDuration(windowMs).replace(/ 00[sm]$/, ''),
     });
   }
-  const plan = planWarm({
+  return planWarm({
     targets: selection.targets,
     origin,
     keys,
     jitter: config.warm.jitter,
     factors,
+    predictive,
     random: options.random,
     notes,
     sources: {
@@ -195,15 +186,12 @@ export async function prepareWarm(options: PrepareWarmOptions): Promise<Prepared
       overLimit: selection.overLimit,
     },
   });
-  return { plan, predictive };
 }
 
 export interface ExecuteWarmOptions {
   config: LaunchConfig;
   redis: RedisClient;
   env?: NodeJS.ProcessEnv;
-  /** Requests in flight at once (default warm.concurrency). */
-  concurrency?: number;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
   random?: RandomSource;
@@ -392,7 +380,7 @@ export function summarizeWarm(
 export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOptions): Promise<WarmResult> {
   const started = performance.now();
   const { config } = options;
-  const concurrency = Math.max(1, options.concurrency ?? config.warm.concurrency);
+  const concurrency = Math.max(1, config.warm.concurrency);
   const ownAgent = options.dispatcher ? null : createHttpAgent({ connections: concurrency, connectTimeoutMs: Math.min(5000, config.warm.timeoutMs) });
   const dispatcher = options.dispatcher ?? ownAgent!;
   const writeMarker = createMarkerWriter(options.redis);
@@ -551,7 +539,7 @@ export async function executeWarmPlan(plan: WarmPlan, options: ExecuteWarmOption
     durationMs: Math.round(performance.now() - started),
     paths,
     fallback,
-    predictive: null,
+    predictive: plan.predictive,
     notes,
     interrupted,
     redisError: writeMarker.firstError(),
@@ -563,6 +551,8 @@ export interface WarmOptions extends PrepareWarmOptions, Omit<ExecuteWarmOptions
   redis?: RedisClient;
   /** Plan only: no request, no write (reads the streams under --predictive). */
   dryRun?: boolean;
+  /** Told the plan before any request (a progress bar's total). */
+  onPlan?: (plan: WarmPlan) => void;
 }
 
 export interface WarmRun {
@@ -572,20 +562,29 @@ export interface WarmRun {
 }
 
 /**
- * The library API: warm the launch paths. The CLI's `warm` command calls this,
- * and so can the app (e.g. in a deploy hook).
+ * The one warm executor: the CLI's `warm` (each round of --repeat-after) and
+ * the library's `warm()` (an app's deploy hook) both call it. Plans (sources,
+ * --predictive), stops there for a dry run, else GETs every path and writes
+ * the markers. Throws UsageError when no path is left to warm.
  */
-export async function warm(options: WarmOptions): Promise<WarmRun> {
+export async function runWarm(options: WarmOptions): Promise<WarmRun> {
   requireOrigin(options.config);
   const needsRedis = !options.dryRun || options.predictive === true;
   const redis = options.redis ?? (needsRedis ? await connectRedis(options.config.redis) : undefined);
   try {
-    const { plan, predictive } = await prepareWarm({ ...options, redis });
+    const plan = await prepareWarm({ ...options, redis });
     if (options.dryRun) return { plan, result: null };
-    const result = await executeWarmPlan(plan, { ...options, redis: redis! });
-    result.predictive = predictive;
-    return { plan, result };
+    options.onPlan?.(plan);
+    if (plan.entries.length === 0) {
+      throw new UsageError('nothing to warm: no paths after merging warm.paths, the sitemap and --paths-file', {
+        details: ['list launch paths in warm.paths, set warm.sitemap or --sitemap, or pass --paths-file FILE'],
+      });
+    }
+    return { plan, result: await executeWarmPlan(plan, { ...options, redis: redis! }) };
   } finally {
     if (redis && !options.redis) await closeRedis(redis);
   }
 }
+
+/** The library's name for runWarm. */
+export const warm = runWarm;
