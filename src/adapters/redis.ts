@@ -161,9 +161,15 @@ export async function connectRedis(settings: RedisSettings, mode: RedisMode = 'o
   return client;
 }
 
-/** Connects, runs fn, and always closes the client. */
-export async function withRedis<T>(settings: RedisSettings, fn: (client: RedisClient) => Promise<T>, mode: RedisMode = 'oneshot'): Promise<T> {
-  const client = await connectRedis(settings, mode);
+export interface WithRedisOptions {
+  mode?: RedisMode;
+  /** Every `error` event of the client (a long-running view names the cause of an outage with it). */
+  onError?: (err: Error) => void;
+}
+
+/** Connects (fail fast, exit 3), runs fn, and always closes the client: how every verb holds a connection. */
+export async function withRedis<T>(settings: RedisSettings, fn: (client: RedisClient) => Promise<T>, options: WithRedisOptions = {}): Promise<T> {
+  const client = await connectRedis(settings, options.mode ?? 'oneshot', options.onError);
   try {
     return await fn(client);
   } finally {
@@ -184,6 +190,19 @@ export async function closeRedis(client: RedisClient): Promise<void> {
   client.disconnect();
 }
 
+
+/** Makes a client give up on a lost connection instead of reconnecting (and re-sending what was in flight). */
+export function withoutReconnect(client: RedisClient): void {
+  const never = { retryStrategy: () => null };
+  if (!isClusterClient(client)) {
+    Object.assign(client.options, never);
+    return;
+  }
+  // A cluster's node connections take redisOptions (where the factory put its retryStrategy).
+  const cluster = client as Cluster;
+  Object.assign(cluster.options.redisOptions ?? {}, never);
+  for (const node of cluster.nodes()) Object.assign(node.options, never);
+}
 
 /** The master nodes to SCAN: every master of a cluster, or the one server. */
 export function scanNodes(client: RedisClient): Redis[] {

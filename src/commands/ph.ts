@@ -3,7 +3,7 @@
 // the shared Redis cache and the rate-limit-aware queue (src/domain/ph/service.ts).
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
-import { closeRedis, connectRedis, type RedisClient } from '../adapters/redis.js';
+import { withRedis, type RedisClient } from '../adapters/redis.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { ensurePhSettings } from '../adapters/producthunt/client.js';
 import { renderPhHistory, renderPhLeaderboard, renderPhStatus } from '../domain/ph/render.js';
@@ -26,12 +26,7 @@ async function withPh<T>(ctx: CommandContext, fn: (config: LaunchConfig, redis: 
   const { config } = await loadContextConfig(ctx);
   // Before connecting: a missing productHunt section is a config error (exit 2), not a Redis one.
   ensurePhSettings(config);
-  const redis = await connectRedis(config.redis, 'oneshot');
-  try {
-    return await fn(config, redis);
-  } finally {
-    await closeRedis(redis);
-  }
+  return withRedis(config.redis, (redis) => fn(config, redis));
 }
 
 function serviceOptions(ctx: CommandContext, config: LaunchConfig, redis: RedisClient, options: PhFetchOptions): PhServiceOptions {

@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
-import { closeRedis, connectRedis, scanNodes, type RedisClient } from '../adapters/redis.js';
+import { scanNodes, withRedis, type RedisClient } from '../adapters/redis.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { createKeys, type Keys } from '../keys.js';
@@ -25,14 +25,11 @@ export async function stateCommand(ctx: CommandContext, userId: string | undefin
   checkStateFlags(userId, options);
   const { config } = await loadContextConfig(ctx);
   const keys = createKeys(config.redis.keyPrefix);
-  const redis = await connectRedis(config.redis, 'oneshot');
-  try {
-    if (userId !== undefined) return await showUser(ctx, redis, keys, userId);
-    if (!options.deep) return await showCounters(ctx, redis, keys);
-    return await showDeep(ctx, redis, keys, config, options);
-  } finally {
-    await closeRedis(redis);
-  }
+  return withRedis(config.redis, (redis) => {
+    if (userId !== undefined) return showUser(ctx, redis, keys, userId);
+    if (!options.deep) return showCounters(ctx, redis, keys);
+    return showDeep(ctx, redis, keys, config, options);
+  });
 }
 
 /** Bad flag combinations are usage errors before anything connects. */

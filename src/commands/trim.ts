@@ -3,12 +3,12 @@
 // whatever a consumer group has not acked unless --force, then runs the plan.
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
-import { closeRedis, connectRedis } from '../adapters/redis.js';
+import { withRedis } from '../adapters/redis.js';
 import { UsageError } from '../errors.js';
 import { createKeys } from '../keys.js';
 import type { StreamTrimOutcome } from '../domain/streams/execute-trim.js';
 import { renderTrimOutcome, renderTrimPlan } from '../domain/streams/render.js';
-import { trimStreams, type TrimRunResult } from '../domain/streams/trim.js';
+import { trimStreams } from '../domain/streams/trim.js';
 import type { StreamTrimPlan } from '../domain/streams/trim-plan.js';
 import { parseDuration, parsePositiveInt } from '../util/duration.js';
 
@@ -29,10 +29,8 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
   const keys = createKeys(config.redis.keyPrefix);
   const maxLen = maxLenFlag ?? config.streams.maxLen;
   const mode = olderThanMs !== undefined ? `older than ${options.olderThan}` : `MAXLEN ~ ${maxLen}`;
-  const redis = await connectRedis(config.redis, 'oneshot');
-  let result: TrimRunResult;
-  try {
-    result = await trimStreams({
+  const result = await withRedis(config.redis, (redis) =>
+    trimStreams({
       redis,
       keys,
       nowMs: Date.now(),
@@ -41,10 +39,8 @@ export async function trimCommand(ctx: CommandContext, options: TrimCommandOptio
       olderThanMs,
       force: options.force === true,
       dryRun: options.dryRun === true,
-    });
-  } finally {
-    await closeRedis(redis);
-  }
+    }),
+  );
   const { plans, outcomes } = result;
   if (plans.length === 0) ctx.out.info(`no engagement day streams found (${keys.engagementStreamPattern()})`);
   if (ctx.out.json) {

@@ -8,7 +8,8 @@
 import type { CommandContext } from '../context.js';
 import { loadContextConfig } from '../context.js';
 import { maskUrl } from '../util/mask.js';
-import { closeRedis, connectRedis } from '../adapters/redis.js';
+import { withRedis, type RedisClient } from '../adapters/redis.js';
+import type { LaunchConfig } from '../config/schema.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { createKeys } from '../keys.js';
 import { parseDuration } from '../util/duration.js';
@@ -41,9 +42,14 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
   const { config } = await loadContextConfig(ctx);
   // Fails fast (exit 3) when Redis is down at start; after that, outages are shown and waited out.
   let lastClientError: unknown;
-  const client = await connectRedis(config.redis, 'patient', (err) => {
+  const onError = (err: Error) => {
     lastClientError = err;
-  });
+  };
+  return withRedis(config.redis, (client) => watchWith(ctx, config, client, { once: options.once, intervalMs }, io, () => lastClientError), { mode: 'patient', onError });
+}
+
+async function watchWith(ctx: CommandContext, config: LaunchConfig, client: RedisClient, options: { once: boolean; intervalMs: number }, io: WatchIo, lastClientError: () => unknown): Promise<number> {
+  const { intervalMs } = options;
   // Ends the Product Hunt refresh in flight when watch ends (q, --once), not only on Ctrl-C:
   // a slow API must not keep the process alive after the view is gone.
   const done = new AbortController();
@@ -57,7 +63,7 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
       url: maskUrl(config.redis.url),
       ph: createPhPanelSource({ config, redis: client, env: ctx.env, signal: done.signal, awaitRefresh: options.once }),
       timeoutMs: Math.min(MAX_REFRESH_TIMEOUT_MS, Math.max(DEFAULT_REFRESH_TIMEOUT_MS, intervalMs)),
-      lastClientError: () => lastClientError,
+      lastClientError,
     });
     if (options.once) return await runOnce(ctx, collector);
     if (ctx.globals.json) return await runJson(ctx, collector, intervalMs);
@@ -66,7 +72,6 @@ export async function watchCommand(ctx: CommandContext, options: WatchOptions, i
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     done.abort();
-    await closeRedis(client);
   }
 }
 

@@ -2,10 +2,9 @@
 // ingest into the day stream while a consumer turns it into conversion state,
 // and the team polls Product Hunt through the shared cache. Each step reports
 // what a founder would look at on launch day.
-import { closeRedis, connectRedis } from '../adapters/redis.js';
 import { findXinfoGroup } from '../adapters/redis-replies.js';
 import { createKeys, utcDay } from '../keys.js';
-import { runConsumer, type ConsumeTotals } from '../domain/engagement/consumer.js';
+import { runConsume, type ConsumeTotals } from '../domain/engagement/consumer.js';
 import { driveTraffic, generateTraffic } from '../domain/engagement/simulate.js';
 import { getPhStatus } from '../domain/ph/service.js';
 import type { PhStatus } from '../domain/ph/types.js';
@@ -47,12 +46,8 @@ export function launchTrafficStep(settings: TrafficSettings): RehearsalStep {
       const stopConsumer = new AbortController();
       const onOuterAbort = () => stopConsumer.abort();
       env.signal.addEventListener('abort', onOuterAbort, { once: true });
-      const client = await connectRedis(env.config.redis);
-      const reader = await connectRedis(env.config.redis, 'blocking');
       let totals: ConsumeTotals | undefined;
-      const consumer = runConsumer({
-        client,
-        reader,
+      const consumer = runConsume({
         config: env.config,
         consumer: 'rehearsal-consumer',
         batch: 500,
@@ -88,8 +83,6 @@ export function launchTrafficStep(settings: TrafficSettings): RehearsalStep {
         stopConsumer.abort();
         await consumer.catch(() => undefined);
         env.signal.removeEventListener('abort', onOuterAbort);
-        await closeRedis(reader);
-        await closeRedis(client);
       }
       const consumeMs = Date.now() - consumeStarted;
       const after = await readConversionSummary(env.redis, keys);

@@ -42,7 +42,7 @@
 // writes them right after: eventually consistent (a crash in between skews
 // them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
-import { scanKeys, type RedisClient } from '../../adapters/redis.js';
+import { scanKeys, withRedis, type RedisClient, type RedisMode } from '../../adapters/redis.js';
 import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
 import { findXinfoGroup, flatToRecord, parseXinfoStream, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
@@ -152,6 +152,28 @@ export function defaultConsumerName(): string {
 export async function runConsumer(options: ConsumerOptions): Promise<ConsumeTotals> {
   const worker = new ConsumerWorker(options);
   return worker.run();
+}
+
+export interface ConsumeOptions extends Omit<ConsumerOptions, 'client' | 'reader'> {
+  /** Open connections to use (and leave open); when absent, both are connected from config.redis and closed after. */
+  client?: RedisClient;
+  reader?: RedisClient;
+}
+
+/**
+ * The `consume` executor: the connections, then the worker. --once fails fast
+ * like any one-shot command. A long run rides out restarts: commands reconnect
+ * forever but fail fast (and by redis.commandTimeoutMs) while Redis is away, so
+ * the worker can back off and say so; the reader's XREADGROUP BLOCK gets its
+ * block time plus the deadline.
+ */
+export async function runConsume(options: ConsumeOptions): Promise<ConsumeTotals> {
+  const { config, once } = options;
+  const open = async <T>(given: RedisClient | undefined, mode: RedisMode, fn: (client: RedisClient) => Promise<T>) =>
+    given ? fn(given) : withRedis(config.redis, fn, { mode });
+  return open(options.client, once ? 'oneshot' : 'patient', (client) =>
+    open(options.reader, once ? 'oneshot' : 'blocking', (reader) => runConsumer({ ...options, client, reader })),
+  );
 }
 
 class ConsumerWorker {

@@ -2,7 +2,7 @@
 // sources in parallel (Redis, the site, its TLS certificate), each under its
 // own deadline; the Redis facts share one connection.
 import { createHttpAgent } from '../../../adapters/http.js';
-import { closeRedis, connectRedis, type RedisClient } from '../../../adapters/redis.js';
+import { closeRedis, connectRedis, withRedis, type RedisClient } from '../../../adapters/redis.js';
 import { readSecret } from '../../../config/load.js';
 import { maskUrl } from '../../../util/mask.js';
 import type { LaunchConfig } from '../../../config/schema.js';
@@ -35,12 +35,7 @@ export interface GatherOptions {
 
 /** The cluster facts through a plain connection to the seed node (redis.url), or a failure. */
 async function readSeedClusterFacts(settings: LaunchConfig['redis']): Promise<ClusterFacts> {
-  const seed = await connectRedis({ ...settings, cluster: false }, 'oneshot');
-  try {
-    return await readClusterFacts(seed, true);
-  } finally {
-    await closeRedis(seed);
-  }
+  return withRedis({ ...settings, cluster: false }, (seed) => readClusterFacts(seed, true));
 }
 
 export interface GatheredFacts {
