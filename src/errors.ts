@@ -7,6 +7,8 @@ export const EXIT_CHECK_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNREACHABLE = 3;
 export const EXIT_INTERRUPTED = 130;
+/** A bug in launchctl (EX_SOFTWARE in sysexits.h). */
+export const EXIT_INTERNAL = 70;
 
 export abstract class LaunchctlError extends Error {
   abstract readonly exitCode: number;
@@ -53,12 +55,6 @@ export class UnreachableError extends LaunchctlError {
   }
 }
 
-/** The job ran but a check or threshold failed (exit 1). The result was already printed. */
-export class CheckFailedError extends LaunchctlError {
-  override name = 'CheckFailedError';
-  readonly exitCode = EXIT_CHECK_FAILED;
-}
-
 /** Ctrl-C (exit 130). */
 export class InterruptedError extends LaunchctlError {
   override name = 'InterruptedError';
@@ -71,7 +67,7 @@ export class InterruptedError extends LaunchctlError {
 /** A bug in launchctl: say so and ask for a report. */
 export class InternalError extends LaunchctlError {
   override name = 'InternalError';
-  readonly exitCode = 70;
+  readonly exitCode = EXIT_INTERNAL;
 }
 
 export function isLaunchctlError(err: unknown): err is LaunchctlError {

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { ConfigError, EXIT_INTERRUPTED, EXIT_USAGE, InternalError, isLaunchctlError } from './errors.js';
+import { ConfigError, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, isLaunchctlError } from './errors.js';
 import type { TerminalStream } from './output/terminal.js';
 
 export interface MainIo {
@@ -102,16 +102,13 @@ function reportError(err: unknown, name: string, io: MainIo, json: boolean): num
     return err.exitCode === 0 ? 0 : EXIT_USAGE;
   }
   const known = isLaunchctlError(err) ? err : undefined;
-  const exitCode = known?.exitCode ?? 70;
+  const exitCode = known?.exitCode ?? EXIT_INTERNAL;
   const message = known ? known.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
   const details = known ? known.details : ['this is a bug in launchctl; please report it with the command you ran'];
-  if (known?.name !== 'CheckFailedError') {
-    io.stderr.write(`${name}: ${message}\n${details.map((d) => `  ${d}\n`).join('')}`);
-  }
-  if (json && known?.name !== 'CheckFailedError') {
+  io.stderr.write(`${name}: ${message}\n${details.map((d) => `  ${d}\n`).join('')}`);
+  if (json) {
     io.stdout.write(`${JSON.stringify({ version: 1, error: { type: known?.name ?? 'InternalError', message, details, exitCode } })}\n`);
   }
   if (!known && io.env.LAUNCHCTL_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
-  if (err instanceof InternalError) return 70;
   return exitCode;
 }

@@ -13,6 +13,7 @@ import { startRedisServer } from '../adapters/redis-server.js';
 import type { LaunchConfig, LaunchConfigInput } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { maskUrl } from '../util/mask.js';
+import type { LatencyStats } from './latency.js';
 import { InternalError } from '../errors.js';
 import { escapeGlob } from '../keys.js';
 import { startProductHuntStandIn, type ProductHuntStandIn } from '../standins/producthunt.js';
@@ -65,8 +66,8 @@ export interface RehearsalEnv {
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
   cleanup: CleanupRegistry;
-  /** Results steps hand to later steps (e.g. cold latency for the comparison). */
-  shared: Map<string, unknown>;
+  /** Set by the cold-latency step, compared with by the warm-latency step. */
+  coldLatency?: LatencyStats;
   /** Deterministic enough for a rehearsal, injectable for tests. */
   now(): number;
 }
@@ -195,7 +196,6 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
       },
       signal: options.signal,
       cleanup,
-      shared: new Map(),
       now: () => Date.now(),
     };
     return env;

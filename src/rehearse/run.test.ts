@@ -7,7 +7,7 @@ const step = (id: string, run: RehearsalStep['run'] = () => Promise.resolve({ id
 
 function fakeEnv(controller = new AbortController()): RehearsalEnv {
   // Steps here never touch Redis or the site; the runner only reads signal.
-  return { signal: controller.signal, shared: new Map() } as unknown as RehearsalEnv;
+  return { signal: controller.signal } as unknown as RehearsalEnv;
 }
 
 describe('CleanupRegistry', () => {

@@ -4,11 +4,13 @@
 import { createHttpAgent, describeHttpError, httpRequest } from '../adapters/http.js';
 import { createKeys, utcDay } from '../keys.js';
 import { driveTraffic, generateTraffic } from '../domain/engagement/simulate.js';
-import { percentile } from '../util/stats.js';
 import { readCacheStatus } from '../domain/warm/response.js';
 import { warm } from '../domain/warm/run.js';
 import { launchTrafficStep, productHuntStep } from './launch-steps.js';
+import { summarizeLatency, type LatencySample } from './latency.js';
 import { pagesByPopularity, type RehearsalSettings, type RehearsalStep } from './step.js';
+
+export { summarizeLatency, type LatencySample, type LatencyStats } from './latency.js';
 
 export type { RehearsalSection, RehearsalSettings, RehearsalStep } from './step.js';
 
@@ -40,36 +42,6 @@ export function engagementHistoryStep(settings: RehearsalSettings): RehearsalSte
         data: { users: settings.users, events: ingested, stream, perPath: Object.fromEntries(perPath) },
       };
     },
-  };
-}
-
-export interface LatencySample {
-  path: string;
-  status: number | null;
-  latencyMs: number | null;
-  cacheStatus: string | null;
-  error: string | null;
-}
-
-export interface LatencyStats {
-  requests: number;
-  p50: number | null;
-  p95: number | null;
-  /** Responses per cache status ("HIT": 12, "MISS": 4). */
-  cache: Record<string, number>;
-  errors: number;
-}
-
-export function summarizeLatency(samples: readonly LatencySample[]): LatencyStats {
-  const latencies = samples.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs]));
-  const cache: Record<string, number> = {};
-  for (const s of samples) if (s.cacheStatus) cache[s.cacheStatus] = (cache[s.cacheStatus] ?? 0) + 1;
-  return {
-    requests: samples.length,
-    p50: latencies.length ? Math.round(percentile(latencies, 50) * 10) / 10 : null,
-    p95: latencies.length ? Math.round(percentile(latencies, 95) * 10) / 10 : null,
-    cache,
-    errors: samples.filter((s) => s.error !== null || (s.status ?? 0) >= 400).length,
   };
 }
 
@@ -118,7 +90,7 @@ export const coldLatencyStep: RehearsalStep = {
     const samples = await measurePaths(env.site.origin, env.site.paths, 1, env.signal);
     env.site.reset();
     const stats = summarizeLatency(samples);
-    env.shared.set('cold-latency', stats);
+    env.coldLatency = stats;
     return {
       id: this.id,
       title: this.title,
@@ -152,7 +124,6 @@ export const warmStep: RehearsalStep = {
     ];
     if (retried.length > 0) lines.push(`retried: ${retried.map((p) => `${p.path} (${p.attempts} attempts, ${p.result})`).join(', ')}`);
     if (r.fallback) lines.push(`revalidation fallback: ${r.fallback.paths.length} paths → ${r.fallback.status ?? r.fallback.error}`);
-    env.shared.set('warm', r);
     return {
       id: this.id,
       title: this.title,
@@ -170,7 +141,7 @@ export function warmLatencyStep(settings: RehearsalSettings): RehearsalStep {
     async run(env) {
       const samples = await measurePaths(env.site.origin, env.site.paths, settings.warmRounds, env.signal);
       const stats = summarizeLatency(samples);
-      const cold = env.shared.get('cold-latency') as LatencyStats | undefined;
+      const cold = env.coldLatency;
       const lines = [`${stats.requests} requests · p50 ${fmt(stats.p50)} p95 ${fmt(stats.p95)} · ${cacheLine(stats.cache)}`];
       let speedup: number | null = null;
       if (cold?.p95 && stats.p95) {

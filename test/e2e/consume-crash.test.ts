@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSeed } from '../helpers/seed.js';
 import { generateTraffic, seededRandom } from '../../src/domain/engagement/simulate.js';
 import { createKeys, utcDay } from '../../src/keys.js';
 import { BIN, runCli } from '../helpers/cli.js';
@@ -65,7 +66,7 @@ function consumeUntilKilled(args: string[], appliedSoFar: () => Promise<number>,
 
 describe('consume survives SIGKILL at random moments', () => {
   it('ends with every state equal to the pure-rules reference and nothing pending', { timeout: 120_000 }, async () => {
-    const seed = Date.now() % 100_000;
+    const seed = testSeed();
     const random = seededRandom(seed);
     const prefix = redis.prefix();
     const configPath = join(dir, 'launch.config.json');

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProductHuntStandIn, type ProductHuntStandIn, type ProductHuntStandInOptions } from '../../src/standins/producthunt.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { sharedRedisUrl, useTestRedis } from '../helpers/redis.js';
+import { ageCachedPhAnswers, sharedRedisUrl, useTestRedis } from '../helpers/redis.js';
 
 const TOKEN = 'phtok_e2e_7f3a9c1d5b2e8f40';
 const dir = mkdtempSync(join(tmpdir(), 'launchctl-ph-'));
@@ -115,7 +115,8 @@ describe('ph status', () => {
     const { standIn, configPath } = await setup({}, { cacheTtl: 1 });
     standIn.exhaustBudget(120, 10);
     expect((await ph(configPath, ['--json'])).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1100));
+    // The 1 s cacheTtl has run out.
+    expect(await ageCachedPhAnswers(redis.client(), redis.prefix(), 1500)).toBeGreaterThan(0);
     const r = await ph(configPath, ['--json']);
     expect(r.code).toBe(0);
     expect(parseJson(r)).toMatchObject({ cached: true, stale: true });

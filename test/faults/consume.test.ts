@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testSeed } from '../helpers/seed.js';
 import type { Redis } from 'ioredis';
 import type { EngagementEvent } from '../../src/domain/engagement/event.js';
 import { generateTraffic, seededRandom } from '../../src/domain/engagement/simulate.js';
@@ -163,7 +164,7 @@ describe('consume under faults (single Redis)', () => {
   });
 
   it('connections reset mid-batch (a TCP proxy) under a running consume: every event applied exactly once', { timeout: 90_000 }, async () => {
-    const seed = Date.now() % 100_000;
+    const seed = testSeed();
     const random = seededRandom(seed);
     await freshServer();
     const proxy = await startTcpProxy(server.port);
@@ -227,7 +228,7 @@ describe('consume under faults (single Redis)', () => {
   });
 
   it('Redis killed under `consume --once` at any moment: exit 3, the masked URL, no stack trace', { timeout: 90_000 }, async () => {
-    const seed = Date.now() % 100_000;
+    const seed = testSeed();
     const random = seededRandom(seed);
     const codes: (number | null)[] = [];
     for (let round = 0; round < 4; round++) {

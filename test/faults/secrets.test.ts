@@ -6,13 +6,14 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSeed } from '../helpers/seed.js';
 import { findFreePort } from '../../src/adapters/redis-server.js';
 import { maskUrl } from '../../src/util/mask.js';
 import { seededRandom } from '../../src/util/random.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { sharedRedisUrl } from '../helpers/redis.js';
 
-const SEED = Number(process.env.SECRETS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = testSeed(2 ** 31);
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const SPECIAL = '/+=@:?#%&!$~[]. ;,\'"';
 
@@ -75,7 +76,7 @@ function check(r: CliResult, what: string, secret: string) {
   if (r.stdout.trimStart().startsWith('{')) expect(() => JSON.parse(r.stdout) as unknown, context).not.toThrow();
 }
 
-describe(`secrets (seed ${SEED}; rerun with SECRETS_SEED=${SEED})`, () => {
+describe(`secrets (seed ${SEED}; rerun with TEST_SEED=${SEED})`, () => {
   const random = seededRandom(SEED);
   const secrets = Array.from({ length: 1000 }, () => makeSecret(random));
 

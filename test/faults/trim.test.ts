@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSeed } from '../helpers/seed.js';
 import { seededRandom } from '../../src/domain/engagement/simulate.js';
 import { createKeys } from '../../src/keys.js';
 import { startCli } from '../helpers/cli.js';
@@ -22,7 +23,7 @@ afterAll(async () => {
 
 describe('trim when Redis goes away', () => {
   it('exits 3 with the URL, never a stack trace, whenever Redis is killed', { timeout: 120_000 }, async () => {
-    const seed = Date.now() % 100_000;
+    const seed = testSeed();
     const random = seededRandom(seed);
     const keys = createKeys('t:');
     const outcomes: string[] = [];

@@ -53,3 +53,19 @@ export function useTestRedis(): { client: () => Redis; prefix: () => string; url
     url: () => sharedRedisUrl(),
   };
 }
+
+/**
+ * Makes every cached Product Hunt answer under `prefix` look `ms` older (its
+ * fetchedAt moved back, its TTL kept): what waiting out productHunt.cacheTtl
+ * would do, without the wait.
+ */
+export async function ageCachedPhAnswers(client: Redis, prefix: string, ms: number): Promise<number> {
+  const keys = await client.keys(`${escapeGlob(prefix)}ph:cache:*`);
+  for (const key of keys) {
+    const entry = JSON.parse((await client.get(key)) ?? 'null') as { fetchedAt: number } | null;
+    if (!entry) continue;
+    entry.fetchedAt -= ms;
+    await client.set(key, JSON.stringify(entry), 'KEEPTTL');
+  }
+  return keys.length;
+}

@@ -6,7 +6,7 @@
  * and records calls; reset() makes it cold again.
  */
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { httpRequest } from '../../src/adapters/http.js';
 import { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from '../../src/standins/site.js';
 
@@ -31,8 +31,8 @@ describe('stand-in site', () => {
     const stale = await get('/pricing');
     expect(stale.headers['x-nextjs-cache']).toBe('STALE');
     expect(site!.renderCount('/pricing')).toBe(1);
-    await new Promise((r) => setTimeout(r, 250));
-    expect(site!.renderCount('/pricing')).toBe(2);
+    // The STALE answer started a render in the background (150 ms).
+    await vi.waitFor(() => expect(site!.renderCount('/pricing')).toBe(2), { timeout: 5000, interval: 20 });
     expect((await get('/pricing')).headers['x-nextjs-cache']).toBe('HIT');
   });
 

@@ -11,7 +11,7 @@ import { createKeys } from '../../src/keys.js';
 import { collectSnapshot } from '../../src/domain/watch/collect.js';
 import { createPhPanelSource } from '../../src/domain/watch/ph-panel.js';
 import { startProductHuntStandIn, type ProductHuntStandIn } from '../../src/standins/producthunt.js';
-import { makeConfig, useTestRedis } from '../helpers/redis.js';
+import { ageCachedPhAnswers, makeConfig, useTestRedis } from '../helpers/redis.js';
 
 describe('watch: Product Hunt panel', () => {
   const redis = useTestRedis();
@@ -70,7 +70,8 @@ describe('watch: Product Hunt panel', () => {
     const first = await ph.read(Date.now());
     expect(first.state).toBe('ok');
     standIn.exhaustBudget(120);
-    await new Promise((r) => setTimeout(r, 1100));
+    // The 1 s cacheTtl has run out.
+    expect(await ageCachedPhAnswers(redis.client(), redis.prefix(), 1500)).toBeGreaterThan(0);
     const s = await collectSnapshot({ client, config, keys, url: redis.url(), ph });
     expect(s.productHunt!.votesCount).toBe(first.votesCount);
     expect(s.productHunt!.stale || s.productHunt!.state === 'error').toBe(true);

@@ -4,8 +4,8 @@ import type { LaunchConfig } from '../../config/schema.js';
 import type { PhRateLimit, PhStatus } from '../ph/types.js';
 import type { ClusterNode } from './cluster.js';
 
-export const PHASES = ['t-7', 't-1', 't0', 't+1'] as const;
-export type Phase = (typeof PHASES)[number];
+export { PHASES, type Phase } from '../launch/phase.js';
+import type { Phase } from '../launch/phase.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 

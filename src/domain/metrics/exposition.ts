@@ -4,6 +4,7 @@
 // snapshot knows a value. Only this module (and only domain/metrics) imports
 // prom-client, so `--help` never loads it.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PHASES, phaseLabel } from '../launch/phase.js';
 import { VARIANTS } from '../state/state-value.js';
 import { CONFIDENCE_BUCKETS, FAMILIES, PROBE_BUCKETS_S, type FamilyName } from './families.js';
 import type { BucketCounts, MetricsSnapshot, RedisNodeSample } from './snapshot.js';
@@ -11,7 +12,6 @@ import type { BucketCounts, MetricsSnapshot, RedisNodeSample } from './snapshot.
 /** The Content-Type of what renderExposition returns (text format 0.0.4). */
 export const EXPOSITION_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
 
-const LAUNCH_PHASES = ['T-7', 'T-1', 'T-0', 'T+1'] as const;
 
 type Labels = Record<string, string>;
 interface Sample {
@@ -104,7 +104,7 @@ export async function renderExposition(snapshot: MetricsSnapshot): Promise<strin
   if (s.launch) {
     const { t0Seconds, phase } = s.launch;
     addGauge(registry, 'launchctl_launch_t0_timestamp_seconds', [{ labels: {}, value: t0Seconds }]);
-    addGauge(registry, 'launchctl_launch_phase', LAUNCH_PHASES.map((p) => ({ labels: { phase: p }, value: p === phase ? 1 : 0 })));
+    addGauge(registry, 'launchctl_launch_phase', PHASES.map((p) => ({ labels: { phase: phaseLabel(p) }, value: p === phase ? 1 : 0 })));
   }
 
   // Every family below comes from Redis: a down Redis leaves them all out, so

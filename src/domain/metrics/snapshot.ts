@@ -3,7 +3,7 @@
 // is left out of the exposition rather than shown as a made-up 0. The snapshot
 // carries values only, never the Redis URL or a token, so no secret can reach
 // the exposition.
-import type { LaunchPhase } from '../launch/phase.js';
+import type { Phase } from '../launch/phase.js';
 import type { Variant } from '../state/state-value.js';
 import { CONFIDENCE_BUCKETS } from './families.js';
 
@@ -93,7 +93,7 @@ export interface MetricsSnapshot {
    */
   up: boolean;
   /** From the config. */
-  launch: { t0Seconds: number; phase: LaunchPhase } | null;
+  launch: { t0Seconds: number; phase: Phase } | null;
   /** The last `warm` run; null when none is recorded. */
   warm: WarmRunSample | null;
   /** One PTTL per launch path. */

@@ -1,7 +1,7 @@
 // The dashboard's launch clock: T-minus / T-plus from launch.t0 and the phase
 // it falls in (the phase rule itself is shared: domain/launch/phase.ts). Pure.
 import { formatDuration } from '../../util/duration.js';
-import { launchPhase, type LaunchPhase } from '../launch/phase.js';
+import { launchPhase, type Phase } from '../launch/phase.js';
 import type { LaunchInfo } from './snapshot.js';
 
 export function readLaunchInfo(name: string, t0: string | undefined, nowMs: number): LaunchInfo {
@@ -19,13 +19,13 @@ export function formatLaunchClock(launch: LaunchInfo): string {
   return `T${whole < 0 ? '-' : '+'}${formatDuration(Math.abs(whole))}`;
 }
 
-const PHASE_LABEL: Record<LaunchPhase, string> = {
-  'T-7': 'before launch',
-  'T-1': 'eve of launch',
-  'T-0': 'launch day',
-  'T+1': 'after launch',
+const PHASE_LABEL: Record<Phase, string> = {
+  't-7': 'before launch',
+  't-1': 'eve of launch',
+  t0: 'launch day',
+  't+1': 'after launch',
 };
 
-export function describePhase(phase: LaunchPhase): string {
+export function describePhase(phase: Phase): string {
   return PHASE_LABEL[phase];
 }

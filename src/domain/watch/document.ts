@@ -1,6 +1,7 @@
 // The `watch --json` line: one JSON document per refresh with the top-level
 // keys version, ts, launch, productHunt, redis, streams, conversion, warm
 // (docs/watch.md). Rates are merged into the panel they belong to. Pure.
+import { phaseLabel } from '../launch/phase.js';
 import { computeRates } from './rates.js';
 import type { WatchSnapshot } from './snapshot.js';
 
@@ -23,7 +24,8 @@ export function buildWatchDocument(snapshot: WatchSnapshot, prev?: WatchSnapshot
     : { connected: false, url: connection.url, error: connection.error, since: connection.since };
   return {
     ts: snapshot.ts,
-    launch: snapshot.launch,
+    // The phase as people read it (`T-0`), as the dashboard shows it.
+    launch: { ...snapshot.launch, phase: snapshot.launch.phase && phaseLabel(snapshot.launch.phase) },
     productHunt: snapshot.productHunt,
     redis,
     streams: snapshot.streams ? { ...snapshot.streams, ingestPerSec: rates.ingestPerSec, consumePerSec: rates.consumePerSec } : null,

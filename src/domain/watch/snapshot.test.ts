@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { launchPhase } from '../launch/phase.js';
+import { launchPhase, phaseLabel } from '../launch/phase.js';
 import { formatLaunchClock, readLaunchInfo } from './clock.js';
 import { fitLine } from '../../output/terminal.js';
 import { parseInfo } from '../../adapters/redis-replies.js';
@@ -89,7 +89,7 @@ describe('launch clock', () => {
     ['2h in', 2 * 3_600_000 + 65_000, 'T-0', 'T+2h 01m'],
     ['a day after', 86_400_000, 'T+1', 'T+1d 00h'],
   ])('%s', (_label, offset, phase, clock) => {
-    expect(launchPhase(t0, t0 + offset)).toBe(phase);
+    expect(phaseLabel(launchPhase(t0, t0 + offset))).toBe(phase);
     expect(formatLaunchClock(readLaunchInfo('Acme', '2026-12-08T08:01:00Z', t0 + offset))).toBe(clock);
   });
 

@@ -3,7 +3,7 @@
 // themselves are parsed by adapters/redis-replies.ts.
 // The collector (collect.ts) does the I/O; renderers and rates read only these.
 import { infoSubField, type XinfoGroup } from '../../adapters/redis-replies.js';
-import type { LaunchPhase } from '../launch/phase.js';
+import type { Phase } from '../launch/phase.js';
 import type { PhRateLimit } from '../ph/types.js';
 import type { CountersSummary } from '../state/summary.js';
 
@@ -13,7 +13,7 @@ export interface LaunchInfo {
   t0: number | null;
   /** now - t0 (negative before the launch), or null without t0. */
   offsetMs: number | null;
-  phase: LaunchPhase | null;
+  phase: Phase | null;
 }
 
 export interface RedisStats {
