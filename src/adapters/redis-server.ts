@@ -1,5 +1,6 @@
 // Starts a throwaway redis-server on a free loopback port: used by `rehearse`
 // and by the test harness. Never touches a server it did not start.
+import { processStopper } from '../util/process.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -54,19 +55,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     log += d.toString();
   });
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
+  const stop = processStopper(child, { graceMs: 3000, dir });
 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -3,9 +3,10 @@
 // Everything listens on 127.0.0.1 on a free port, keeps its data in a temp
 // folder, and is killed with the test process (parent-death signal where
 // setpriv exists, an exit hook otherwise).
+import { processStopper } from '../../src/util/process.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { findFreePort } from '../../src/adapters/redis-server.js';
@@ -102,21 +103,7 @@ function spawnTied(binary: string, args: string[]): { child: ChildProcess; log: 
 }
 
 /** stop(): SIGTERM (SIGKILL after 5 s), then removes `dir`. Safe to call twice. */
-function stopOnce(child: ChildProcess, dir?: string): () => Promise<void> {
-  let stopped = false;
-  return async () => {
-    if (stopped) return;
-    stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
-  };
-}
+const stopOnce = (child: ChildProcess, dir?: string) => processStopper(child, { graceMs: 5000, dir });
 
 /** Polls `url` until it answers 200; on failure (the process exited, or the deadline) stops it and throws. */
 async function waitReady(url: string, child: ChildProcess, log: () => string, what: string, timeoutMs: number, stop: () => Promise<void>): Promise<void> {
