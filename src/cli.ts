@@ -124,6 +124,18 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
     .action(lazy(async () => (await import('./commands/watch.js')).watchCommand));
 
   program
+    .command('metrics')
+    .description('export the launch to Prometheus: serve /metrics, print it once, write a textfile or push it')
+    .option('--listen <host:port>', 'where to serve /metrics (default 127.0.0.1:8487)')
+    .option('--once', 'print one exposition on stdout and exit', false)
+    .option('--textfile <file>', "write the exposition atomically for node_exporter's textfile collector")
+    .option('--interval <duration>', 'with --textfile or --push: again every duration until Ctrl-C (e.g. 15s)')
+    .option('--push <url>', 'send the exposition to this Pushgateway (job launchctl, grouped by launch name)')
+    .option('--probe', 'GET every launch path at each scrape (launchctl_probe_*)', false)
+    .option('--process-metrics', "also export the exporter's own Node.js process metrics", false)
+    .action(lazy(async () => (await import('./commands/metrics.js')).metricsCommand));
+
+  program
     .command('checklist')
     .description('run the T-7 / T-1 / T-0 / T+1 launch checks (exit 1 when a check fails)')
     .argument('[phase]', 't-7, t-1, t0 or t+1 (default: from launch.t0 and the clock)')
@@ -133,6 +145,7 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
     .option('--strict', 'warnings fail too', false)
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--report <file>', 'where launch.report writes the launch report (T+1)')
+    .option('--push <url>', 'also send the result to this Pushgateway (job launchctl, grouped by launch name)')
     .action(lazy(async () => (await import('./commands/checklist.js')).checklistCommand));
 
   program

@@ -7,6 +7,8 @@ export interface Keys {
   readonly prefix: string;
   warmMarker(path: string): string;
   warmMarkerPattern(): string;
+  /** Hash: the last `warm` run's finishedAt (epoch ms), warmed, skipped, failed, total, successRate (read by `metrics`). */
+  warmLastRun(): string;
   /** stream:engagement:<YYYY-MM-DD> for a UTC day. */
   engagementStream(day: string): string;
   /** SCAN pattern matching the day streams (and the dead-letter stream: filter with parseStreamDay). */
@@ -57,6 +59,7 @@ export function createKeys(prefix = ''): Keys {
     prefix,
     warmMarker: (path) => `${prefix}cache:${path}`,
     warmMarkerPattern: () => `${escapeGlob(prefix)}cache:*`,
+    warmLastRun: () => `${prefix}warm:last-run`,
     engagementStream: (day) => `${streamBase}${day}`,
     engagementStreamPattern: () => `${escapeGlob(streamBase)}*`,
     deadLetters: () => `${streamBase}dead`,

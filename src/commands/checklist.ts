@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadContextConfig, type CommandContext } from '../context.js';
-import { InterruptedError, UsageError, errorCode } from '../errors.js';
+import { EXIT_UNREACHABLE, InterruptedError, UsageError, errorCode, isLaunchctlError } from '../errors.js';
 import { isGithubActions, renderGithubAnnotations } from '../domain/checklist/github.js';
 import { renderJunit } from '../domain/checklist/junit.js';
 import { buildLaunchReport } from '../domain/checklist/launch-report.js';
@@ -22,6 +22,8 @@ export interface ChecklistOptions {
   strict?: boolean;
   junit?: string;
   report?: string;
+  /** A Pushgateway URL to send the result to. */
+  push?: string;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -41,6 +43,7 @@ export async function checklistCommand(ctx: CommandContext, phaseArg: string | u
   const phase = choosePhase(phaseArg, config.launch.t0, startedAtMs);
   const checks = selectChecks(phase, only, skip);
   if (checks.length === 0) throw new UsageError(`no checks left to run in phase ${phase} after --only/--skip`);
+  if (options.push !== undefined && !/^https?:\/\/[^/]/i.test(options.push)) throw new UsageError(`--push: expected the Pushgateway's http:// or https:// URL, received "${options.push}"`);
   const reportPath = options.report ? resolve(ctx.cwd, options.report) : null;
   const junitPath = options.junit ? resolve(ctx.cwd, options.junit) : null;
   // Before the run, not after it: a CI job should not gather for 10 s and then lose its report.
@@ -94,6 +97,19 @@ export async function checklistCommand(ctx: CommandContext, phaseArg: string | u
     // so stdout stays one JSON document (the Actions runner reads both streams).
     const lines = renderGithubAnnotations(report);
     for (const line of lines) (out.json ? out.stderr : out.stdout).write(`${line}\n`);
+  }
+  if (options.push) {
+    // For CI jobs that live for seconds: the verdict lands in Prometheus through the Pushgateway.
+    const { pushExposition } = await import('../adapters/pushgateway.js');
+    const { EXPOSITION_CONTENT_TYPE, renderChecklistExposition } = await import('../domain/metrics/exposition.js');
+    const text = await renderChecklistExposition({ phase, passed: report.passed, finishedAtMs: Date.now(), checks: report.checks });
+    try {
+      await pushExposition({ url: options.push, job: 'launchctl', grouping: { launch: config.launch.name } }, text, EXPOSITION_CONTENT_TYPE, ctx.signal);
+    } catch (err) {
+      if (!isLaunchctlError(err)) throw err;
+      out.warn(`${err.message}${err.details.map((d) => `\n  ${d}`).join('')}`);
+      return EXIT_UNREACHABLE;
+    }
   }
   return checklistExitCode(report);
 }

@@ -145,6 +145,8 @@ export interface PrometheusHandle {
   url: string;
   /** An instant query through the HTTP API (/api/v1/query); vector results only. */
   query: (promql: string) => Promise<PromSample[]>;
+  /** An instant query of a range vector (`launchctl_up[1m]`): every stored sample, with its timestamp (Unix seconds). */
+  queryMatrix: (promql: string) => Promise<{ metric: Record<string, string>; values: [number, number][] }[]>;
   /** Polls `promql` until `predicate` holds for its samples; throws with the last answer after `timeoutMs`. */
   waitFor: (promql: string, predicate: (samples: PromSample[]) => boolean, timeoutMs?: number) => Promise<PromSample[]>;
   /** Stops the server and removes its config and storage. Safe to call twice. */
@@ -213,7 +215,15 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     }
   };
 
-  return { url, query, waitFor, stop };
+  const queryMatrix = async (promql: string) => {
+    const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
+    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] } };
+    if (body.status !== 'success' || !body.data) throw new Error(`query ${promql}: ${body.error ?? res.status}`);
+    if (body.data.resultType !== 'matrix') throw new Error(`query ${promql}: expected a matrix, got ${body.data.resultType}`);
+    return body.data.result.map((r) => ({ metric: r.metric, values: r.values.map(([t, v]): [number, number] => [t, Number(v)]) }));
+  };
+
+  return { url, query, queryMatrix, waitFor, stop };
 }
 
 // ---- Pushgateway ------------------------------------------------------------

@@ -3,7 +3,7 @@
 // metrics: the output is exactly the families of families.ts for which the
 // snapshot knows a value. Only this module (and only domain/metrics) imports
 // prom-client, so `--help` never loads it.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PHASES, phaseLabel } from '../launch/phase.js';
 import { VARIANTS } from '../state/state-value.js';
 import { CONFIDENCE_BUCKETS, FAMILIES, PROBE_BUCKETS_S, type FamilyName } from './families.js';
@@ -194,5 +194,40 @@ export async function renderExposition(snapshot: MetricsSnapshot): Promise<strin
     addGauge(registry, 'launchctl_producthunt_last_fetch_timestamp_seconds', [{ labels: {}, value: ph.lastFetchSeconds }]);
   }
 
+  return registry.metrics();
+}
+
+/** The exporter's own Node.js process metrics (`--process-metrics`), as prom-client's default collectors give them. */
+export interface ProcessMetrics {
+  metrics(): Promise<string>;
+}
+
+export function createProcessMetrics(): ProcessMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'launchctl_' });
+  return { metrics: () => registry.metrics() };
+}
+
+/** What `checklist --push` sends: the run's verdict, for CI jobs that live for seconds. */
+export interface ChecklistPushInput {
+  phase: string;
+  passed: boolean;
+  /** Epoch ms the run finished. */
+  finishedAtMs: number;
+  checks: readonly { id: string; status: 'pass' | 'warn' | 'fail' | 'skip' }[];
+}
+
+const CHECK_STATUSES = ['pass', 'warn', 'fail', 'skip'] as const;
+
+/** The checklist families (docs/metrics.md): bounded labels, the check ids and four statuses. */
+export async function renderChecklistExposition(input: ChecklistPushInput): Promise<string> {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  gauge('launchctl_checklist_last_run_timestamp_seconds', 'When the last `launchctl checklist` run finished (Unix seconds).').set(input.finishedAtMs / 1000);
+  gauge('launchctl_checklist_passed', '1 when the last checklist run passed (nothing failed; with --strict nothing warned), 0 otherwise.', ['phase']).set({ phase: input.phase }, input.passed ? 1 : 0);
+  const counts = gauge('launchctl_checklist_checks', 'Checks of the last run per status (pass, warn, fail, skip).', ['phase', 'status']);
+  for (const status of CHECK_STATUSES) counts.set({ phase: input.phase, status }, input.checks.filter((c) => c.status === status).length);
+  const each = gauge('launchctl_checklist_check_status', '1 for the status each check of the last run had (see `launchctl checklist --list`), 0 for the others.', ['check', 'status']);
+  for (const c of input.checks) for (const status of CHECK_STATUSES) each.set({ check: c.id, status }, c.status === status ? 1 : 0);
   return registry.metrics();
 }

@@ -580,10 +580,23 @@ export async function runWarm(options: WarmOptions): Promise<WarmRun> {
         details: ['list launch paths in warm.paths, set warm.sitemap or --sitemap, or pass --paths-file FILE'],
       });
     }
-    return { plan, result: await executeWarmPlan(plan, { ...options, redis: redis! }) };
+    const result = await executeWarmPlan(plan, { ...options, redis: redis! });
+    if (!result.interrupted) await recordLastRun(redis!, options.config, result, (options.now ?? Date.now)());
+    return { plan, result };
   } finally {
     if (redis && !options.redis) await closeRedis(redis);
   }
+}
+
+/**
+ * Records the run's totals for `launchctl metrics` (warm_last_run_timestamp_seconds,
+ * warm_paths, warm_success_ratio). Best effort: Redis refusing it (the markers
+ * were refused too, or an ACL user without HSET) does not change the run's result.
+ */
+async function recordLastRun(redis: RedisClient, config: LaunchConfig, result: WarmResult, nowMs: number): Promise<void> {
+  const key = createKeys(config.redis.keyPrefix).warmLastRun();
+  const fields = { finishedAt: nowMs, total: result.total, warmed: result.warmed, skipped: result.skipped, failed: result.failed, successRate: result.successRate };
+  await sendCommands(redis, [['HSET', key, ...Object.entries(fields).flat()]]);
 }
 
 /** The library's name for runWarm. */

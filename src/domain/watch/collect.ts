@@ -9,10 +9,12 @@
 import type { LaunchConfig } from '../../config/schema.js';
 import { scanNodes, type RedisClient } from '../../adapters/redis.js';
 import { describeConnectError, isClusterClient, isCommandTimeout, isConnectionError } from '../../adapters/redis-errors.js';
-import { findXinfoGroup, flatToRecord, parseInfo, parseXinfoStream } from '../../adapters/redis-replies.js';
+import { findXinfoGroup, flatToRecord, parseInfo, parseXinfoGroups, parseXinfoStream } from '../../adapters/redis-replies.js';
 import { lostConnection, sendCommands, type CommandReply, type RedisCommand } from '../../adapters/redis-commands.js';
 import { errorCode } from '../../errors.js';
 import { utcDay, type Keys } from '../../keys.js';
+import { DAY_MS } from '../../util/duration.js';
+import { parseCommandStats, parseErrorStats } from '../metrics/info.js';
 import { parseConvStats } from '../state/summary.js';
 import { readLaunchInfo } from './clock.js';
 import type { PhPanelSource } from './ph-panel.js';
@@ -21,6 +23,8 @@ import {
   readRedisStats,
   readWarmStats,
   type ConnectionState,
+  type ExtendedStats,
+  type ExtendedStream,
   type RedisStats,
   type StreamStats,
   type WatchSnapshot,
@@ -39,6 +43,13 @@ export interface WatchSources {
   timeoutMs?: number;
   /** The client's latest `error` event: names the cause (ECONNREFUSED) when a command only says "not writeable". */
   lastClientError?: () => unknown;
+  /**
+   * Also read what `launchctl metrics` exports beyond the dashboard (still no
+   * SCAN): `INFO all` (commandstats, errorstats) per node, yesterday's day
+   * stream and every group of both, the oldest pending entry of each group
+   * (one XPENDING summary each, a second round trip), the last warm run.
+   */
+  extended?: boolean;
 }
 
 export const DEFAULT_REFRESH_TIMEOUT_MS = 5000;
@@ -53,11 +64,23 @@ type Reply = CommandReply;
 interface RawReplies {
   pingMs: number[];
   infos: string[];
+  /** `host:port` per INFO on a cluster; null for a standalone server. */
+  nodes: (string | null)[];
   streamInfo: Reply;
   groups: Reply;
   deadLen: Reply;
   counters: Reply;
   pttls: Reply[];
+  extended: RawExtended | null;
+  extendedYesterdayKey: string;
+}
+
+interface RawExtended {
+  yesterdayInfo: Reply;
+  yesterdayGroups: Reply;
+  lastRun: Reply;
+  /** XPENDING <stream> <group> per group of both streams. */
+  pending: { stream: string; group: string; reply: Reply }[];
 }
 
 export interface WatchCollector {
@@ -92,7 +115,7 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
   const timeoutMs = sources.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS;
   let raw: RawReplies;
   try {
-    raw = await withTimeout(readRaw(sources, keys.engagementStream(day)), timeoutMs);
+    raw = await withTimeout(readRaw(sources, keys.engagementStream(day), keys.engagementStream(utcDay(ts - DAY_MS))), timeoutMs);
     state.outageSince = null;
     state.handshakeSince = null;
   } catch (err) {
@@ -120,7 +143,7 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
       error: err instanceof RefreshTimeout ? `no answer within ${err.ms} ms` : isCommandTimeout(err) ? `no answer within ${sources.config.redis.commandTimeoutMs} ms` : describeOutage(err, sources.lastClientError?.()),
       since: state.outageSince,
     };
-    return { ts, launch, connection, redis: null, streams: null, conversion: null, warm: null, productHunt: await phPromise, notes: [] };
+    return { ts, launch, connection, redis: null, streams: null, conversion: null, warm: null, productHunt: await phPromise, notes: [], extended: null };
   }
 
   const notes: string[] = [];
@@ -164,13 +187,47 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
     warm,
     productHunt: await phPromise,
     notes,
+    extended: raw.extended ? readExtended(raw, ts, keys.engagementStream(day), value) : null,
   };
 }
 
-async function readRaw(sources: WatchSources, streamKey: string): Promise<RawReplies> {
+function readExtended(raw: RawReplies, nowMs: number, todayKey: string, value: (reply: Reply, what: string) => unknown): ExtendedStats {
+  const ext = raw.extended!;
+  const nodes = raw.infos.map((text, i) => {
+    const info = parseInfo(text);
+    return { node: raw.nodes[i] ?? null, stats: readRedisStats(info, raw.pingMs[i] ?? 0), commands: parseCommandStats(text), errors: parseErrorStats(text) };
+  });
+  const oldest = new Map(ext.pending.map((p) => [`${p.stream}\0${p.group}`, value(p.reply, 'XPENDING')]));
+  const stream = (key: string, info: Reply, groups: Reply): ExtendedStream | null => {
+    if (info[0]) return null;
+    return {
+      key,
+      length: parseXinfoStream(info[1]).length,
+      groups: parseXinfoGroups(value(groups, 'XINFO GROUPS')).map((g) => {
+        const summary = oldest.get(`${key}\0${g.name}`);
+        const minId = Array.isArray(summary) && typeof summary[1] === 'string' ? summary[1] : null;
+        return { ...g, oldestPendingAgeMs: g.pending === 0 ? 0 : minId ? Math.max(0, nowMs - Number(minId.split('-')[0])) : null };
+      }),
+    };
+  };
+  const yesterdayKey = raw.extendedYesterdayKey;
+  const streams = [stream(todayKey, raw.streamInfo, raw.groups), stream(yesterdayKey, ext.yesterdayInfo, ext.yesterdayGroups)].filter((x): x is ExtendedStream => x !== null);
+  const lastRun = value(ext.lastRun, 'HGETALL');
+  const run = Array.isArray(lastRun) && lastRun.length > 0 ? (flatToRecord(lastRun) as Record<string, string>) : null;
+  return {
+    nodes,
+    streams,
+    warmLastRun: run
+      ? { finishedAt: Number(run.finishedAt), total: Number(run.total), warmed: Number(run.warmed), skipped: Number(run.skipped), failed: Number(run.failed), successRate: Number(run.successRate) }
+      : null,
+  };
+}
+
+async function readRaw(sources: WatchSources, streamKey: string, yesterdayKey: string): Promise<RawReplies> {
   const { client, config, keys } = sources;
   // INFO and PING describe one server: on a cluster, every master answers its own.
   const nodes = isClusterClient(client) ? scanNodes(client) : null;
+  const info: RedisCommand = sources.extended ? ['INFO', 'all'] : ['INFO'];
   const keyed: RedisCommand[] = [
     ['XINFO', 'STREAM', streamKey],
     ['XINFO', 'GROUPS', streamKey],
@@ -178,17 +235,47 @@ async function readRaw(sources: WatchSources, streamKey: string): Promise<RawRep
     ['HGETALL', keys.convStats()],
     ...config.warm.paths.map((p) => ['PTTL', keys.warmMarker(p.path)]),
   ];
+  const extra: RedisCommand[] = sources.extended
+    ? [
+        ['XINFO', 'STREAM', yesterdayKey],
+        ['XINFO', 'GROUPS', yesterdayKey],
+        ['HGETALL', keys.warmLastRun()],
+      ]
+    : [];
   const pingMs = await Promise.all((nodes ?? [client]).map((node) => timePing(node)));
   const [replies, infos] = await Promise.all([
-    sendCommands(client, nodes ? keyed : [['INFO'], ...keyed]),
-    nodes ? Promise.all(nodes.map((node) => node.info())) : null,
+    sendCommands(client, nodes ? [...keyed, ...extra] : [info, ...keyed, ...extra]),
+    nodes ? Promise.all(nodes.map((node) => node.call(...(info as [string, ...string[]])) as Promise<string>)) : null,
   ]);
   // A connection lost mid-batch fails every reply with the same error.
   const lost = lostConnection(replies);
   if (lost) throw lost;
-  const [info, streamInfo, groups, deadLen, counters, ...pttls] = nodes ? [[null, null] as CommandReply, ...replies] : replies;
-  if (!nodes && (!info || info[0])) throw info?.[0] ?? new Error('INFO: no reply');
-  return { pingMs, infos: infos ?? [String(info![1])], streamInfo: streamInfo!, groups: groups!, deadLen: deadLen!, counters: counters!, pttls };
+  const own = nodes ? [[null, null] as CommandReply, ...replies] : replies;
+  const [infoReply, streamInfo, groups, deadLen, counters] = own;
+  const pttls = own.slice(5, 5 + config.warm.paths.length);
+  if (!nodes && (!infoReply || infoReply[0])) throw infoReply?.[0] ?? new Error('INFO: no reply');
+  const raw: RawReplies = {
+    pingMs,
+    infos: infos ?? [String(infoReply![1])],
+    nodes: nodes ? nodes.map((n) => `${n.options.host ?? '?'}:${n.options.port ?? '?'}`) : [null],
+    streamInfo: streamInfo!,
+    groups: groups!,
+    deadLen: deadLen!,
+    counters: counters!,
+    pttls,
+    extended: null,
+    extendedYesterdayKey: yesterdayKey,
+  };
+  if (sources.extended) {
+    const [yesterdayInfo, yesterdayGroups, lastRun] = own.slice(5 + config.warm.paths.length);
+    const groupsOf = (key: string, reply: Reply | undefined) => (reply && !reply[0] ? parseXinfoGroups(reply[1]).filter((g) => g.pending > 0).map((g) => ({ stream: key, group: g.name })) : []);
+    const wanted = [...groupsOf(streamKey, groups), ...groupsOf(yesterdayKey, yesterdayGroups)];
+    const pendingReplies = await sendCommands(client, wanted.map((w) => ['XPENDING', w.stream, w.group]));
+    const lostAgain = lostConnection(pendingReplies);
+    if (lostAgain) throw lostAgain;
+    raw.extended = { yesterdayInfo: yesterdayInfo!, yesterdayGroups: yesterdayGroups!, lastRun: lastRun!, pending: wanted.map((w, i) => ({ ...w, reply: pendingReplies[i]! })) };
+  }
+  return raw;
 }
 
 /** While disconnected, ioredis fails commands with "Stream isn't writeable…"; the cause is in its last error event. */

@@ -116,6 +116,36 @@ export interface WatchSnapshot {
   productHunt: PhPanel | null;
   /** Reply errors of single commands (e.g. NOPERM), shown in the footer. */
   notes: string[];
+  /** What `launchctl metrics` reads on top (collector option `extended`); null for the dashboard and while Redis is away. */
+  extended: ExtendedStats | null;
+}
+
+/** One node's INFO, with its per-command calls and per-code error replies. */
+export interface NodeStats {
+  /** `host:port` of a cluster master; null for a standalone server. */
+  node: string | null;
+  stats: RedisStats;
+  commands: Record<string, number>;
+  errors: Record<string, number>;
+}
+
+export interface ExtendedGroup extends XinfoGroup {
+  /** Age of the oldest pending entry (ms): 0 with none pending, null when XPENDING did not answer. */
+  oldestPendingAgeMs: number | null;
+}
+
+export interface ExtendedStream {
+  key: string;
+  length: number;
+  groups: ExtendedGroup[];
+}
+
+export interface ExtendedStats {
+  nodes: NodeStats[];
+  /** Today's and yesterday's day streams, those that exist. */
+  streams: ExtendedStream[];
+  /** The last `warm` run as it recorded itself (keys.warmLastRun), or null. */
+  warmLastRun: { finishedAt: number; total: number; warmed: number; skipped: number; failed: number; successRate: number } | null;
 }
 
 function num(fields: Map<string, string>, name: string): number {
