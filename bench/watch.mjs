@@ -46,15 +46,28 @@ const median = (xs) => {
   return s[s.length >> 1];
 };
 
-async function measure(fn) {
-  for (let i = 0; i < 20; i++) await fn(); // warm-up
-  const times = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+/**
+ * Medians of `a` and `b` measured alternately (after a warm-up of both), so
+ * JIT warm-up and drift on a shared machine hit the refresh and its reference
+ * alike. (Measured one after the other, the first bare INFO ran before its code
+ * was warm and made the reference 3x slower at 1,000 keys than at 1,000,000.)
+ */
+async function measurePair(a, b) {
+  for (let i = 0; i < 30; i++) {
+    await a();
+    await b();
   }
-  return median(times);
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    let t = process.hrtime.bigint();
+    await a();
+    ta.push(Number(process.hrtime.bigint() - t) / 1e6);
+    t = process.hrtime.bigint();
+    await b();
+    tb.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return [median(ta), median(tb)];
 }
 
 const server = await startRedisServer();
@@ -70,8 +83,10 @@ try {
   for (const [from, to] of [[0, SMALL], [SMALL, LARGE]]) {
     await loadStates(server.port, from, to);
     const dbsize = await raw.dbsize();
-    const refreshMs = await measure(() => collectSnapshot(sources));
-    const infoMs = await measure(() => raw.info());
+    const [refreshMs, infoMs] = await measurePair(
+      () => collectSnapshot(sources),
+      () => raw.info(),
+    );
     rows.push({ keys: dbsize, refreshMs, infoMs, ratio: refreshMs / infoMs });
   }
   const growth = rows[1].ratio / rows[0].ratio;

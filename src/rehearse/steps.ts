@@ -7,6 +7,7 @@ import { driveTraffic, generateTraffic } from '../domain/engagement/simulate.js'
 import { readCacheStatus } from '../domain/warm/response.js';
 import { warm } from '../domain/warm/run.js';
 import { launchTrafficStep, productHuntStep } from './launch-steps.js';
+import { metricsStep } from './metrics-step.js';
 import { summarizeLatency, type LatencySample } from './latency.js';
 import { pagesByPopularity, type RehearsalSettings, type RehearsalStep } from './step.js';
 
@@ -162,5 +163,6 @@ export function rehearsalSteps(settings: RehearsalSettings): RehearsalStep[] {
     warmLatencyStep(settings),
     launchTrafficStep({ users: settings.users, durationMs: settings.durationMs }),
     productHuntStep,
+    metricsStep,
   ];
 }

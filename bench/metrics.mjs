@@ -1,0 +1,109 @@
+// Benchmark: one `launchctl metrics` scrape (collect + render the exposition,
+// no --probe) with 1,000 and with METRICS_BENCH_KEYS (default 1,000,000) state
+// keys, each as a ratio to a bare `INFO` round trip on the same throwaway
+// redis-server, measured in the same loop (scrape and INFO alternate, so drift
+// on a shared machine hits both). Goals (issue 12): the ratio grows at most
+// 1.2x from 1,000 to 1,000,000 keys (a scrape does no SCAN), and one scrape
+// costs at most 6x a bare INFO.
+// Run: `npm run bench:metrics` (METRICS_BENCH_KEYS=200000 for a quicker run).
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { startRedisServer } from '../dist/adapters/redis-server.js';
+import { validateConfig } from '../dist/config/validate.js';
+import { openMetricsExporter } from '../dist/domain/metrics/run.js';
+
+const LARGE = Number(process.env.METRICS_BENCH_KEYS ?? 1_000_000);
+const SMALL = 1000;
+const SAMPLES = 300;
+const GOAL_GROWTH = 1.2;
+const GOAL_RATIO = 6;
+
+function resp(args) {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return out;
+}
+
+async function pipe(port, commands) {
+  const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let report = '';
+  child.stdout.on('data', (d) => (report += d));
+  let chunk = '';
+  for (const c of commands()) {
+    chunk += resp(c);
+    if (chunk.length > 1 << 20) {
+      if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once('drain', r));
+      chunk = '';
+    }
+  }
+  child.stdin.end(chunk);
+  await new Promise((r) => child.on('close', r));
+  if (!/errors: 0/.test(report)) throw new Error(`redis-cli --pipe: ${report}`);
+}
+
+function* states(from, to) {
+  for (let i = from; i < to; i++) yield ['SET', `conv:state:user-${i}`, '{"variant":"default","confidence":0.1,"lastUpdated":1}', 'EX', '86400'];
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Alternates the two, SAMPLES times each after a warm-up; medians in ms. */
+async function measurePair(a, b) {
+  for (let i = 0; i < 30; i++) {
+    await a();
+    await b();
+  }
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    let t = process.hrtime.bigint();
+    await a();
+    ta.push(Number(process.hrtime.bigint() - t) / 1e6);
+    t = process.hrtime.bigint();
+    await b();
+    tb.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return [median(ta), median(tb)];
+}
+
+const server = await startRedisServer();
+const result = validateConfig({
+  launch: { name: 'Bench', t0: new Date().toISOString() },
+  redis: { url: server.url },
+  warm: { paths: [{ path: '/', ttl: 300 }, { path: '/pricing', ttl: 600 }, { path: '/docs', ttl: 600 }] },
+});
+if (!result.ok) throw new Error(result.errors.join('\n'));
+const config = result.config;
+const raw = new Redis(server.url);
+// A day stream with a group and some pending entries, as on launch day.
+const stream = `stream:engagement:${new Date().toISOString().slice(0, 10)}`;
+await pipe(server.port, function* () {
+  for (let i = 0; i < 5000; i++) yield ['XADD', stream, '*', 'userId', `u${i}`, 'eventType', 'hover', 'payload', '{}', 'ts', '1'];
+});
+await raw.xgroup('CREATE', stream, 'conversion', '0');
+await raw.xreadgroup('GROUP', 'conversion', 'c1', 'COUNT', 100, 'STREAMS', stream, '>');
+const exporter = await openMetricsExporter({ config, env: {} });
+try {
+  const rows = [];
+  for (const [from, to] of [[0, SMALL], [SMALL, LARGE]]) {
+    await pipe(server.port, () => states(from, to));
+    const dbsize = await raw.dbsize();
+    const [scrapeMs, infoMs] = await measurePair(
+      () => exporter.scrape(),
+      () => raw.info(),
+    );
+    rows.push({ keys: dbsize, scrapeMs, infoMs, ratio: scrapeMs / infoMs });
+  }
+  const growth = rows[1].ratio / rows[0].ratio;
+  console.log(`metrics scrape (collect + exposition, no --probe), median of ${SAMPLES}, alternating with a bare INFO`);
+  for (const r of rows) {
+    console.log(`  ${String(r.keys).padStart(9)} keys: scrape ${r.scrapeMs.toFixed(3)} ms, bare INFO ${r.infoMs.toFixed(3)} ms, ratio ${r.ratio.toFixed(2)}`);
+  }
+  const worst = Math.max(...rows.map((r) => r.ratio));
+  console.log(`growth of the ratio from ${rows[0].keys} to ${rows[1].keys} keys: ${growth.toFixed(2)}x (goal <= ${GOAL_GROWTH}x) ${growth <= GOAL_GROWTH ? 'met' : 'NOT met'}`);
+  console.log(`one scrape vs a bare INFO: ${worst.toFixed(2)}x at worst (goal <= ${GOAL_RATIO}x) ${worst <= GOAL_RATIO ? 'met' : 'NOT met'}`);
+} finally {
+  await exporter.close();
+  raw.disconnect();
+  await server.stop();
+}
