@@ -91,6 +91,12 @@ export function createRedisClient(settings: RedisSettings, mode: RedisMode = 'on
       enableOfflineQueue: options.enableOfflineQueue,
       clusterRetryStrategy: options.retryStrategy,
       maxRedirections: 16,
+      ...(Object.keys(settings.natMap ?? {}).length > 0 ? { natMap: settings.natMap } : {}),
+      // A one-shot verb must not wait for cluster_state:ok (ioredis waits forever):
+      // it connects, and a command to a slot without a master fails with
+      // CLUSTERDOWN, which is reported (exit 3). Long-running verbs keep the
+      // check, so they resume only once the cluster is whole again.
+      enableReadyCheck: mode !== 'oneshot',
     });
   } else {
     client = new Redis(options);
@@ -114,6 +120,22 @@ function connectHint(code: string | undefined): string {
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 /**
+ * PING: one server's answer, or on a cluster the first master that answers
+ * (Cluster.ping() asks a random one; in a failover window that may be the dead
+ * master while the others, and the slots they serve, work).
+ */
+async function pingAny(client: RedisClient): Promise<unknown> {
+  if (!isClusterClient(client)) return client.ping();
+  const masters = (client as Cluster).nodes('master');
+  if (masters.length === 0) return client.ping();
+  try {
+    return await Promise.any(masters.map((node) => node.ping()));
+  } catch (err) {
+    throw err instanceof AggregateError ? (err.errors[0] as unknown) : err;
+  }
+}
+
+/**
  * Connects and PINGs (fail fast, within connectTimeoutMs + commandTimeoutMs),
  * or throws UnreachableError naming the masked URL and the cause.
  */
@@ -133,7 +155,7 @@ export async function connectRedis(settings: RedisSettings, mode: RedisMode = 'o
   try {
     await Promise.race([
       // A password-protected server accepts the connection and fails the first command.
-      client.connect().then(() => client.ping()),
+      client.connect().then(() => pingAny(client)),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(silent), deadlineMs);
       }),

@@ -35,6 +35,15 @@ export const redisSchema = z
     urlEnv: envName.default('REDIS_URL').describe('Environment variable that holds the Redis URL, overriding `url`.'),
     keyPrefix: z.string().default('').describe('Prefix put before every key launchctl reads or writes (e.g. "acme:").'),
     cluster: z.boolean().default(false).describe('Connect to a Redis Cluster; `url` is one seed node.'),
+    natMap: z
+      .record(
+        z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected "host:port" as the cluster announces it' }),
+        z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+      )
+      .default({})
+      .describe(
+        'Cluster behind NAT or Docker: the address each node announces ("10.0.1.7:6379") mapped to the one launchctl can reach ({"host": "redis.example", "port": 7001}). Passed to ioredis as natMap.',
+      ),
     tls: z
       .strictObject({
         caFile: z.string().optional().describe('PEM file of the CA that signed the server certificate (rediss:// only).'),
