@@ -115,6 +115,12 @@ export async function gatherChecklistFacts(o: GatherOptions): Promise<GatheredFa
             add('ph', 'Product Hunt', phTimeoutMs, (s) => readPhFacts({ config, redis: client, env: o.env, cacheOnly: o.phase === 't+1', signal: s }), (f) => (facts.ph = f));
           }
           await Promise.all(redisTasks);
+          // A master that does not answer, or slots no master serves (cluster_state:fail, a
+          // failover window), is Redis partly unreachable: the run exits 3 once the report
+          // is out, as when none answers.
+          if (facts.redis?.ok && facts.redis.value.unanswered.length > 0) redisUnreachable = true;
+          const cluster = facts.cluster?.ok ? facts.cluster.value : null;
+          if (cluster?.enabled && cluster.state !== 'ok') redisUnreachable = true;
         } finally {
           await closeRedis(client);
         }
