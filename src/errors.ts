@@ -86,7 +86,8 @@ export function errorCode(err: unknown): string | undefined {
       const c = errorCode(inner[0]);
       if (c) return c;
     }
-    cur = (cur as { cause?: unknown }).cause;
+    // ioredis' ClusterAllFailedError ("Failed to refresh slots cache.") keeps the node's error apart.
+    cur = (cur as { cause?: unknown }).cause ?? (cur as { lastNodeError?: unknown }).lastNodeError;
   }
   return undefined;
 }

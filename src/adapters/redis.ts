@@ -144,6 +144,11 @@ export async function connectRedis(settings: RedisSettings, mode: RedisMode = 'o
   let lastError: unknown;
   let socketOpen = false;
   client.on('error', (err) => {
+    // A cluster's "Failed to refresh slots cache." says less than the seed node's own error.
+    if (!(isClusterClient(client) && lastError && errorCode(lastError))) lastError = err;
+  });
+  // A cluster reports each node's connection error apart (ECONNREFUSED, a TLS refusal...).
+  client.on('node error', (err: unknown) => {
     lastError = err;
   });
   client.once('connect', () => {
@@ -172,7 +177,17 @@ export async function connectRedis(settings: RedisSettings, mode: RedisMode = 'o
     }
     const refused = replyErrorCode(err) ? redisFailure(err, { url: settings.url }) : undefined;
     if (refused) throw refused;
-    const cause = lastError ?? err;
+    let cause = lastError ?? err;
+    // ioredis' cluster client says only "Failed to refresh slots cache.": the seed node
+    // itself, asked plainly, tells why (ECONNREFUSED, a wrong password, TLS).
+    if (settings.cluster && !errorCode(cause)) {
+      try {
+        await closeRedis(await connectRedis({ ...settings, cluster: false }, 'oneshot'));
+      } catch (seedError) {
+        if (seedError instanceof UnreachableError) throw seedError;
+      }
+      cause = new Error('the seed node answers but gives no cluster slots: is it a cluster (redis.cluster)?');
+    }
     throw new UnreachableError(`cannot reach Redis at ${where} (${describeConnectError(cause)})`, errorCode(cause), {
       cause,
       details: [connectHint(errorCode(cause))],

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProductHuntStandIn, type ProductHuntStandIn, type ProductHuntStandInOptions } from '../../src/standins/producthunt.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { ageCachedPhAnswers, sharedRedisUrl, useTestRedis } from '../helpers/redis.js';
+import { ageCachedPhAnswers, onCluster, sharedRedisUrl, useTestRedis } from '../helpers/redis.js';
 
 const TOKEN = 'phtok_e2e_7f3a9c1d5b2e8f40';
 const dir = mkdtempSync(join(tmpdir(), 'launchctl-ph-'));
@@ -28,7 +28,7 @@ afterEach(async () => {
 async function setup(options: ProductHuntStandInOptions = {}, productHunt: Record<string, unknown> = {}): Promise<{ standIn: ProductHuntStandIn; configPath: string }> {
   standIn = await startProductHuntStandIn({ token: TOKEN, ...options });
   const configPath = join(dir, `${redis.prefix().replace(/\W/g, '')}.json`);
-  writeFileSync(configPath, JSON.stringify({ redis: { url: sharedRedisUrl(), keyPrefix: redis.prefix() }, productHunt: { post: 'acme', apiUrl: standIn.url, ...productHunt } }));
+  writeFileSync(configPath, JSON.stringify({ redis: { url: sharedRedisUrl(), keyPrefix: redis.prefix(), cluster: onCluster() }, productHunt: { post: 'acme', apiUrl: standIn.url, ...productHunt } }));
   return { standIn, configPath };
 }
 
@@ -207,7 +207,7 @@ describe('ph errors: documented outcome and exit code, token never printed', () 
     expect(standIn.requestCount()).toBe(0);
 
     const bare = join(dir, 'bare.json');
-    writeFileSync(bare, JSON.stringify({ redis: { url: sharedRedisUrl() } }));
+    writeFileSync(bare, JSON.stringify({ redis: { url: sharedRedisUrl(), cluster: onCluster() } }));
     const r2 = await ph(bare);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('productHunt is not configured');

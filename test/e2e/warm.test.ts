@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, startRedisServer } from '../../src/adapters/redis-server.js';
 import { startSiteStandIn, type SiteStandIn } from '../../src/standins/site.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { sharedRedisUrl, testPrefix } from '../helpers/redis.js';
+import { onCluster, sharedRedisUrl, testPrefix } from '../helpers/redis.js';
 
 const SECRET = 'e2e-revalidate-secret-42';
 
@@ -26,7 +26,7 @@ describe('launchctl warm (built CLI)', () => {
   async function writeConfig(paths: string[], extra: Record<string, unknown> = {}): Promise<string> {
     const file = join(dir, `${testPrefix().replace(/:/g, '-')}json`);
     const config = {
-      redis: { url: sharedRedisUrl(), keyPrefix: testPrefix() },
+      redis: { url: sharedRedisUrl(), keyPrefix: testPrefix(), cluster: onCluster() },
       site: { origin: site.origin, revalidate: { url: site.revalidateUrl } },
       warm: { paths: paths.map((path) => ({ path, ttl: 300 })), retries: 0 },
       ...extra,
@@ -90,7 +90,7 @@ describe('launchctl warm (built CLI)', () => {
 
   it('--predictive reads the engagement history the launch wrote (ingest) and stretches the hot path, through the same executor as the library', async () => {
     const prefix = testPrefix();
-    const file = await writeConfig(['/', '/pricing'], { redis: { url: sharedRedisUrl(), keyPrefix: prefix } });
+    const file = await writeConfig(['/', '/pricing'], { redis: { url: sharedRedisUrl(), keyPrefix: prefix, cluster: onCluster() } });
     const user = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
     const now = Date.now();
     const events = [

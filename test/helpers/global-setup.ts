@@ -9,6 +9,7 @@ let server: RedisServerHandle | undefined;
 export async function setup(project: TestProject): Promise<void> {
   server = await startRedisServer();
   project.provide('redisUrl', server.url);
+  project.provide('redisCluster', false);
 }
 
 export async function teardown(): Promise<void> {
@@ -18,5 +19,7 @@ export async function teardown(): Promise<void> {
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    /** True in the `cluster` project: redisUrl is the seed node of a three-master cluster. */
+    redisCluster: boolean;
   }
 }

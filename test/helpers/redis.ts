@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, inject } from 'vitest';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/validate.js';
 import type { LaunchConfig, LaunchConfigInput } from '../../src/config/schema.js';
 import { escapeGlob } from '../../src/keys.js';
 
-/** URL of the run's shared redis-server (started by global-setup.ts). */
+/** URL of the run's shared redis-server (started by global-setup.ts), or the cluster's seed node in the `cluster` project. */
 export function sharedRedisUrl(): string {
   return inject('redisUrl');
+}
+
+/** True when this test runs in the `cluster` project of the matrix (vitest.config.ts). */
+export function onCluster(): boolean {
+  return inject('redisCluster') === true;
 }
 
 /** A fresh key prefix per test, so tests never see each other's keys. */
@@ -17,19 +22,41 @@ export function testPrefix(): string {
 
 /** A validated config (defaults applied) pointing at `url` with `prefix`. */
 export function makeConfig(input: LaunchConfigInput = {}, url = sharedRedisUrl(), prefix = testPrefix()): LaunchConfig {
-  const result = validateConfig({ ...input, redis: { ...input.redis, url, keyPrefix: input.redis?.keyPrefix ?? prefix } });
+  const cluster = input.redis?.cluster ?? (url === sharedRedisUrl() && onCluster());
+  const result = validateConfig({ ...input, redis: { ...input.redis, url, keyPrefix: input.redis?.keyPrefix ?? prefix, cluster } });
   if (!result.ok) throw new Error(result.errors.join('\n'));
   return result.config;
 }
 
-/** Deletes every key under `prefix` with SCAN + DEL (never FLUSHALL). */
-export async function deletePrefix(client: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== '0');
+/** Deletes every key under `prefix` with SCAN + DEL (never FLUSHALL); on a cluster, on every master, one key at a time (keys span slots). */
+export async function deletePrefix(client: Redis | Cluster, prefix: string): Promise<void> {
+  const nodes = await masters(client);
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      if (node === client) await client.del(...keys);
+      else await Promise.all(keys.map((k) => client.del(k)));
+    } while (cursor !== '0');
+  }
+}
+
+/** The servers to SCAN: the client itself, or every master of a cluster (once it knows them). */
+async function masters(client: Redis | Cluster): Promise<Redis[]> {
+  if (!(client instanceof Cluster)) return [client];
+  if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+  return client.nodes('master');
+}
+
+/** A raw client for assertions: a Redis, or in the `cluster` project a Cluster client (typed as Redis: single-key commands route by key). */
+export function rawClient(url = sharedRedisUrl()): Redis {
+  if (url === sharedRedisUrl() && onCluster()) {
+    const { hostname, port } = new URL(url);
+    return new Cluster([{ host: hostname, port: Number(port) }], { redisOptions: { maxRetriesPerRequest: 1 } }) as unknown as Redis;
+  }
+  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
 }
 
 /**
@@ -48,7 +75,7 @@ export function useTestRedis(): { client: () => Redis; prefix: () => string; url
     prefix = testPrefix();
   });
   return {
-    client: () => (client ??= new Redis(sharedRedisUrl(), { lazyConnect: false, maxRetriesPerRequest: 1 })),
+    client: () => (client ??= rawClient()),
     prefix: () => prefix,
     url: () => sharedRedisUrl(),
   };
@@ -60,7 +87,8 @@ export function useTestRedis(): { client: () => Redis; prefix: () => string; url
  * would do, without the wait.
  */
 export async function ageCachedPhAnswers(client: Redis, prefix: string, ms: number): Promise<number> {
-  const keys = await client.keys(`${escapeGlob(prefix)}ph:cache:*`);
+  const nodes = await masters(client);
+  const keys = (await Promise.all(nodes.map((node) => node.keys(`${escapeGlob(prefix)}ph:cache:*`)))).flat();
   for (const key of keys) {
     const entry = JSON.parse((await client.get(key)) ?? 'null') as { fetchedAt: number } | null;
     if (!entry) continue;

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/adapters/redis.js';
+import { sendCommands, type RedisCommand } from '../../src/adapters/redis-commands.js';
 import { isConnectionError, lostRedisError } from '../../src/adapters/redis-errors.js';
 import { startRedisServer } from '../../src/adapters/redis-server.js';
 import { UnreachableError } from '../../src/errors.js';
@@ -36,15 +37,16 @@ describe('state (integration)', () => {
     const keys = createKeys(redis.prefix());
     const variants = { default: 0, pricing: 0, video: 0 };
     const histogram = new Array<number>(10).fill(0);
-    const pipe = redis.client().pipeline();
+    const commands: RedisCommand[] = [];
     for (let i = 0; i < n; i++) {
       const variant = VARIANTS[i % 3]!;
       const confidence = (i % 11) / 10;
       variants[variant]++;
       histogram[Math.min(9, Math.floor(confidence * 10))]!++;
-      pipe.set(keys.convState(randomUUID()), JSON.stringify({ variant, confidence, lastUpdated: Date.now(), events: i }), 'EX', 3600);
+      commands.push(['SET', keys.convState(randomUUID()), JSON.stringify({ variant, confidence, lastUpdated: Date.now(), events: i }), 'EX', 3600]);
     }
-    await pipe.exec();
+    // One pipeline on a single Redis; per node on the cluster of the matrix.
+    for (const [err] of await sendCommands(redis.client(), commands)) if (err) throw err;
     return { variants, histogram };
   }
 
