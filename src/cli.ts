@@ -154,6 +154,7 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
     .option('--duration <duration>', 'how long the simulated traffic runs', '10s')
     .option('--users <n>', 'simulated users', '2000')
     .option('--keep', 'keep the temporary folder and print its path', false)
+    .option('--cluster', 'rehearse on a throwaway three-master Redis Cluster', false)
     .action(lazy(async () => (await import('./commands/rehearse.js')).rehearseCommand));
 
   return program;

@@ -6,7 +6,7 @@
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../config/redis-url.js';
-import { createRehearsalEnv, type RehearsalEnv } from '../rehearse/environment.js';
+import { CLUSTER_MASTERS, createRehearsalEnv, type RehearsalEnv } from '../rehearse/environment.js';
 import { runRehearsal } from '../rehearse/run.js';
 import { rehearsalSteps, type RehearsalSection } from '../rehearse/steps.js';
 import type { Spinner } from '../output/output.js';
@@ -17,6 +17,7 @@ export interface RehearseCommandOptions {
   duration?: string;
   users?: string;
   keep?: boolean;
+  cluster?: boolean;
 }
 
 /** Enough simulated users to give --predictive a clear signal, in well under a second of XADDs. */
@@ -29,6 +30,14 @@ export function renderSection(section: RehearsalSection, paint: Paint): string {
   return [`${mark} ${paint('bold', section.title)}`, ...section.lines.map((l) => `    ${l}`)].join('\n');
 }
 
+/** Pure: the Redis the rehearsal runs on, as the header names it. */
+export function describeRedis(env: Pick<RehearsalEnv, 'ownRedis' | 'redisLabel' | 'clusterNodes' | 'config'>): string {
+  const keys = env.config.redis.keyPrefix === '' ? '' : ` (keys under ${env.config.redis.keyPrefix}*)`;
+  if (env.clusterNodes === null) return env.ownRedis ? `throwaway redis-server ${env.redisLabel}` : `Redis ${env.redisLabel}${keys}`;
+  if (env.ownRedis) return `throwaway ${env.clusterNodes.length}-master cluster ${env.clusterNodes.join(',')}${keys}`;
+  return `Redis Cluster (seed ${env.redisLabel})${keys}`;
+}
+
 export async function rehearseCommand(ctx: CommandContext, options: RehearseCommandOptions): Promise<number> {
   const users = parsePositiveInt(options.users ?? '2000', '--users');
   if (users > MAX_USERS) throw new UsageError(`--users: at most ${MAX_USERS}, received ${users}`);
@@ -37,16 +46,17 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
   const out = ctx.out;
   const started = performance.now();
 
-  let spinner: Spinner | null = await out.spinner(ctx.globals.redis ? 'starting the stand-in site' : 'starting a throwaway redis-server and the stand-in site');
+  const cluster = options.cluster === true;
+  let spinner: Spinner | null = await out.spinner(
+    ctx.globals.redis ? 'starting the stand-in site' : `starting a throwaway ${cluster ? `${CLUSTER_MASTERS}-master Redis Cluster` : 'redis-server'} and the stand-in site`,
+  );
   let env: RehearsalEnv | undefined;
   let cleanup: { cleaned: string[]; failed: string[] } = { cleaned: [], failed: [] };
   try {
-    env = await createRehearsalEnv({ redisUrl: ctx.globals.redis, keep: options.keep === true, signal: ctx.signal, env: ctx.env });
+    env = await createRehearsalEnv({ redisUrl: ctx.globals.redis, cluster, keep: options.keep === true, signal: ctx.signal, env: ctx.env });
     spinner.stop();
     spinner = null;
-    out.result(
-      `launchctl rehearse: ${env.ownRedis ? 'throwaway redis-server' : 'Redis'} ${env.redisLabel}${env.ownRedis ? '' : ` (keys under ${env.config.redis.keyPrefix}*)`} · stand-in site ${env.site.origin}\n`,
-    );
+    out.result(`launchctl rehearse: ${describeRedis(env)} · stand-in site ${env.site.origin}\n`);
     const outcome = await runRehearsal(env, rehearsalSteps({ users, warmRounds: WARM_ROUNDS, durationMs }), {
       onStepStart: async (step) => {
         spinner = await out.spinner(step.title);
@@ -67,7 +77,7 @@ export async function rehearseCommand(ctx: CommandContext, options: RehearseComm
         interrupted: outcome.interrupted,
         durationMs: elapsedMs,
         settings: { users, durationMs },
-        environment: { redis: env.redisLabel, ownRedis: env.ownRedis, site, configPath },
+        environment: { redis: env.redisLabel, ownRedis: env.ownRedis, cluster: env.clusterNodes !== null, clusterNodes: env.clusterNodes, site, configPath },
         sections: outcome.sections,
         cleanup,
       });

@@ -9,12 +9,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeRedis, connectRedis, scanKeys, type RedisClient } from '../adapters/redis.js';
-import { startRedisServer } from '../adapters/redis-server.js';
+import { sendCommands } from '../adapters/redis-commands.js';
+import { startRedisCluster, startRedisServer } from '../adapters/redis-server.js';
 import type { LaunchConfig, LaunchConfigInput } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { maskUrl } from '../util/mask.js';
 import type { LatencyStats } from './latency.js';
-import { InternalError } from '../errors.js';
+import { InternalError, UsageError } from '../errors.js';
 import { escapeGlob } from '../keys.js';
 import { startProductHuntStandIn, type ProductHuntStandIn } from '../standins/producthunt.js';
 import { startSiteStandIn, type SiteStandIn, type SiteStandInOptions } from '../standins/site.js';
@@ -56,8 +57,10 @@ export interface RehearsalEnv {
   config: LaunchConfig;
   /** Redis URL for display, password masked. */
   redisLabel: string;
-  /** True when the rehearsal started its own redis-server. */
+  /** True when the rehearsal started its own redis-server (or cluster). */
   ownRedis: boolean;
+  /** On a cluster: the nodes the rehearsal started (`127.0.0.1:port`), or [] for a --redis seed; null on a single Redis. */
+  clusterNodes: string[] | null;
   redis: RedisClient;
   site: SiteStandIn;
   /** The Product Hunt API stand-in our post's votes climb on (absent when a test opts out). */
@@ -77,6 +80,8 @@ export interface CreateRehearsalEnvOptions {
   redisUrl?: string;
   /** Keep the temporary folder. */
   keep?: boolean;
+  /** Redis Cluster: start a throwaway three-master cluster, or treat `redisUrl` as a cluster seed node. */
+  cluster?: boolean;
   signal: AbortSignal;
   env?: NodeJS.ProcessEnv;
   site?: SiteStandInOptions;
@@ -102,12 +107,37 @@ export const REHEARSAL_SITE: SiteStandInOptions = {
   failures: { '/changelog': { times: 1, status: 503 } },
 };
 
+/** Masters of the throwaway cluster (`rehearse --cluster`): the fewest Redis Cluster allows. */
+export const CLUSTER_MASTERS = 3;
+
 const DEFAULT_LAUNCH_PATHS = [
   { path: '/', ttl: 300 },
   { path: '/pricing', ttl: 600 },
   { path: '/signup', ttl: 600 },
   { path: '/blog/launch-day', ttl: 900 },
 ];
+
+/**
+ * A --redis URL must match --cluster: a plain client on a cluster node gets
+ * MOVED for most keys (and leaves keys behind it cannot delete), a cluster
+ * client on a single Redis cannot load the slots. Asked with a plain client
+ * before anything is written; a server that does not answer INFO is left to
+ * the real connect to report.
+ */
+async function refuseClusterMismatch(settings: LaunchConfig['redis']): Promise<void> {
+  let enabled: boolean;
+  const probe = await connectRedis({ ...settings, cluster: false });
+  try {
+    enabled = /^cluster_enabled:1\b/m.test(await probe.info('cluster'));
+  } catch {
+    return;
+  } finally {
+    await closeRedis(probe);
+  }
+  const url = maskUrl(settings.url);
+  if (enabled && !settings.cluster) throw new UsageError(`--redis ${url} is a Redis Cluster node: add --cluster to rehearse on that cluster (the URL is its seed node)`);
+  if (!enabled && settings.cluster) throw new UsageError(`--cluster: --redis ${url} is not a Redis Cluster node (cluster_enabled:0): leave out --cluster to rehearse on that Redis`);
+}
 
 /**
  * Sets up the rehearsal environment. Whatever was started before a failure is
@@ -135,9 +165,16 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
 
     let url = options.redisUrl;
     let keyPrefix = '';
-    if (url === undefined) {
-      const server = await startRedisServer();
-      children.push(server.process);
+    let clusterNodes: string[] | null = options.cluster ? [] : null;
+    const onSpawn = (child: ChildProcess) => void children.push(child);
+    if (url === undefined && options.cluster) {
+      // A failed start stops its own nodes; from here on the cleanup does.
+      const cluster = await startRedisCluster({ masters: CLUSTER_MASTERS, onSpawn, signal: options.signal });
+      cleanup.add(`Redis Cluster stopped (${cluster.nodes.length} redis-servers)`, () => cluster.stop());
+      url = cluster.url;
+      clusterNodes = cluster.nodes.map((n) => `127.0.0.1:${n.port}`);
+    } else if (url === undefined) {
+      const server = await startRedisServer({ onSpawn });
       cleanup.add('redis-server stopped', () => server.stop());
       url = server.url;
     } else {
@@ -157,7 +194,7 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
 
     const input: LaunchConfigInput = {
       launch: { name: 'Rehearsal', t0: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') },
-      redis: { url, keyPrefix },
+      redis: { url, keyPrefix, cluster: options.cluster === true },
       site: { origin: site.origin, revalidate: { url: site.revalidateUrl, secretEnv: REHEARSAL_SECRET_ENV } },
       warm: { paths: options.launchPaths ?? DEFAULT_LAUNCH_PATHS, sitemap: site.sitemapUrl, timeoutMs: 5000 },
       // cacheTtl 1 s so the rehearsal's polls a second apart each see the votes move.
@@ -171,12 +208,17 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
     const fileInput = configOmitsRedisUrl ? { ...input, redis: { keyPrefix } } : input;
     await writeFile(configPath, `${JSON.stringify(fileInput, null, 2)}\n`);
 
+    if (options.redisUrl !== undefined) await refuseClusterMismatch(validated.config.redis);
     const redis = await connectRedis(validated.config.redis);
     // LIFO: the keys are deleted first, then the client closes, then the server stops.
     cleanup.add('Redis connection closed', () => closeRedis(redis));
     if (keyPrefix !== '') {
       cleanup.add(`rehearsal keys under ${keyPrefix}* deleted`, async () => {
-        for await (const batch of scanKeys(redis, `${escapeGlob(keyPrefix)}*`)) await redis.unlink(...batch);
+        // One UNLINK per key on a cluster: a batch spans hash slots (CROSSSLOT in one command).
+        for await (const batch of scanKeys(redis, `${escapeGlob(keyPrefix)}*`)) {
+          if (clusterNodes === null) await redis.unlink(...batch);
+          else for (const [err] of await sendCommands(redis, batch.map((k) => ['UNLINK', k]))) if (err) throw err;
+        }
       });
     }
     const env: RehearsalEnv = {
@@ -186,6 +228,7 @@ export async function createRehearsalEnv(options: CreateRehearsalEnvOptions): Pr
       config: validated.config,
       redisLabel: maskUrl(url),
       ownRedis: options.redisUrl === undefined,
+      clusterNodes,
       redis,
       site,
       productHunt,

@@ -31,13 +31,15 @@ export const metricsStep: RehearsalStep = {
         const value = (name: string) => s.get(name);
         const sumOf = (prefix: string) => [...s].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
         const up = value('launchctl_up');
+        // On a cluster the Redis families carry one `node` label per node the exporter read.
+        const nodes = [...new Set([...s.keys()].filter((k) => k.startsWith('launchctl_redis_memory_used_bytes{')).flatMap((k) => /node="([^"]*)"/.exec(k)?.[1] ?? []))].sort();
         const lines = [
-          `GET ${server.url}/metrics → HTTP ${res.status}, ${families.length} families, ${s.size} samples`,
+          `GET ${server.url}/metrics → HTTP ${res.status}, ${families.length} families, ${s.size} samples${nodes.length > 0 ? ` · Redis nodes ${nodes.join(', ')}` : ''}`,
           `launchctl_up ${up} · conversion users ${sumOf('launchctl_conversion_users{')} · events applied ${value('launchctl_engagement_events_applied_total') ?? '-'} · warm success ratio ${value('launchctl_warm_success_ratio') ?? '-'}`,
           `probes: ${[...s].filter(([k]) => k.startsWith('launchctl_probe_success{')).map(([k, v]) => `${/path="([^"]*)"/.exec(k)?.[1]} ${v ? 'ok' : 'failed'}`).join(', ') || 'none'} · Product Hunt votes ${value('launchctl_producthunt_votes') ?? '-'}`,
           `families: ${families.map((f) => f.replace(/^launchctl_/, '')).join(', ')}`,
         ];
-        return { id: this.id, title: this.title, ok: res.status === 200 && up === 1, lines, data: { status: res.status, families, samples: s.size, up } };
+        return { id: this.id, title: this.title, ok: res.status === 200 && up === 1, lines, data: { status: res.status, families, samples: s.size, up, redisNodes: nodes } };
       } finally {
         await server.close();
       }

@@ -3,27 +3,13 @@
 // redis-server, no listening site and no temporary folder behind — also when
 // interrupted with Ctrl-C.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { runCli, startCli } from '../helpers/cli.js';
+import { listening, portOf } from '../helpers/ports.js';
 import { sharedRedisUrl } from '../helpers/redis.js';
-
-/** True when something accepts connections on the port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-const portOf = (url: string) => Number(new URL(url).port);
 
 interface RehearsalDoc {
   version: number;
