@@ -155,7 +155,11 @@ export async function collectSnapshot(sources: WatchSources, state: CollectorSta
     return reply[1];
   };
 
-  const redis: RedisStats = mergeRedisStats(raw.infos.map((text, i) => readRedisStats(parseInfo(text), raw.pingMs[i] ?? 0)));
+  const perNode = raw.infos.map((text, i) => readRedisStats(parseInfo(text), raw.pingMs[i] ?? 0));
+  const redis: RedisStats = mergeRedisStats(perNode);
+  if (raw.nodes[0] !== null) {
+    redis.masters = perNode.map((n, i) => ({ node: raw.nodes[i] ?? '?', usedMemoryBytes: n.usedMemoryBytes, maxmemoryBytes: n.maxmemoryBytes, instantaneousOpsPerSec: n.instantaneousOpsPerSec, keys: n.keys }));
+  }
   const streamInfo = parseXinfoStream(value(raw.streamInfo, 'XINFO STREAM'));
   const exists = raw.streamInfo[0] === null;
   const streams: StreamStats = {

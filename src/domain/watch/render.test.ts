@@ -24,6 +24,20 @@ describe('renderDashboard', () => {
     }
   });
 
+  it('on a cluster shows the fullest master\'s memory, not the sum that hides it', () => {
+    const mb = 1024 * 1024;
+    const masters = [
+      { node: '127.0.0.1:7001', usedMemoryBytes: 10 * mb, maxmemoryBytes: 100 * mb, instantaneousOpsPerSec: 100, keys: 10 },
+      { node: '127.0.0.1:7002', usedMemoryBytes: 92 * mb, maxmemoryBytes: 100 * mb, instantaneousOpsPerSec: 300, keys: 90 },
+      { node: '127.0.0.1:7003', usedMemoryBytes: 18 * mb, maxmemoryBytes: 100 * mb, instantaneousOpsPerSec: 100, keys: 20 },
+    ];
+    const cluster = { ...cur, redis: { ...cur.redis!, nodes: 3, usedMemoryBytes: 120 * mb, maxmemoryBytes: 300 * mb, masters } };
+    const text = renderDashboard(cluster, { columns: 80, rows: 24 }, { prev, intervalMs: 2000 });
+    expect(text).toContain('92.00M/100.00M 92% max');
+    expect(text).not.toContain('40%');
+    expect(renderLine(cluster, prev)).toContain('92%');
+  });
+
   it('uses the room of 120×40: wider bars, a taller confidence histogram', async () => {
     const text = renderDashboard(cur, { columns: 120, rows: 40 }, { prev, intervalMs: 2000 });
     expectFits(text, 120, 40);

@@ -8,7 +8,7 @@ import { formatDuration } from '../../util/duration.js';
 import { describePhase, formatLaunchClock } from './clock.js';
 import { fitLine, spread } from '../../output/terminal.js';
 import { computeRates, type WatchRates } from './rates.js';
-import type { WatchSnapshot } from './snapshot.js';
+import { fullestMaster, type WatchSnapshot } from './snapshot.js';
 
 export interface DashboardSize {
   columns: number;
@@ -160,16 +160,21 @@ function redisPanel(c: PanelContext, width: number): string[] {
     ];
   }
   const nodes = redis.nodes > 1 ? ` · ${redis.nodes} masters` : '';
+  // On a cluster memory is per master: the fullest one is the one that refuses writes first.
+  const fullest = fullestMaster(redis);
+  const memory = fullest ?? redis;
+  // `max`: the fullest master (--json lists each master under redis.masters).
+  const which = fullest ? ' max' : '';
   const mem =
-    redis.maxmemoryBytes > 0
+    memory.maxmemoryBytes > 0
       ? (() => {
-          const used = redis.usedMemoryBytes / redis.maxmemoryBytes;
-          const tail = ` ${formatBytes(redis.usedMemoryBytes)}/${formatBytes(redis.maxmemoryBytes)} ${Math.round(used * 100)}%`;
+          const used = memory.usedMemoryBytes / memory.maxmemoryBytes;
+          const tail = ` ${formatBytes(memory.usedMemoryBytes)}/${formatBytes(memory.maxmemoryBytes)} ${Math.round(used * 100)}%${which}`;
           const barWidth = Math.max(4, width - 4 - tail.length);
           const colour = used >= 0.9 ? 'red' : used >= 0.75 ? 'yellow' : 'green';
-          return `mem ${paint(colour, c.bar(redis.usedMemoryBytes, redis.maxmemoryBytes, barWidth))}${tail}`;
+          return `mem ${paint(colour, c.bar(memory.usedMemoryBytes, memory.maxmemoryBytes, barWidth))}${tail}`;
         })()
-      : `mem ${formatBytes(redis.usedMemoryBytes)} (no maxmemory)`;
+      : `mem ${formatBytes(memory.usedMemoryBytes)} (no maxmemory)${which}`;
   const alarm = (n: number | null) => (n === null ? '—' : n > 0 ? paint('red', formatCount(n)) : '0');
   return [
     `${title(c, 'REDIS')} ${redis.version} · up ${formatDuration(redis.uptimeS * 1000)}${nodes}`,
@@ -313,7 +318,16 @@ const LINE_COLUMNS: LineColumn[] = [
   { group: 'launch', name: 'time', width: 8, value: (s) => formatClockUtc(s.ts) },
   { group: 'launch', name: 'clock', width: 10, value: (s) => formatLaunchClock(s.launch).replace(/^no launch\.t0$/, '—') },
   { group: 'redis', name: 'mem', width: 8, value: (s) => (s.redis ? formatBytes(s.redis.usedMemoryBytes) : '—') },
-  { group: 'redis', name: 'mem%', width: 5, value: (s) => (s.redis && s.redis.maxmemoryBytes > 0 ? `${Math.round((s.redis.usedMemoryBytes / s.redis.maxmemoryBytes) * 100)}%` : '—') },
+  {
+    group: 'redis',
+    name: 'mem%',
+    width: 5,
+    value: (s) => {
+      // The fullest master on a cluster, as on the dashboard.
+      const m = s.redis ? (fullestMaster(s.redis) ?? s.redis) : null;
+      return m && m.maxmemoryBytes > 0 ? `${Math.round((m.usedMemoryBytes / m.maxmemoryBytes) * 100)}%` : '—';
+    },
+  },
   { group: 'redis', name: 'ops/s', width: 7, value: (_s, r) => formatRate(r.opsPerSec) },
   { group: 'redis', name: 'hit%', width: 6, value: (_s, r) => formatPercent(r.hitRatio) },
   { group: 'redis', name: 'cli', width: 4, value: (s) => formatCount(s.redis?.connectedClients) },

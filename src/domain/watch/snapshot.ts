@@ -39,6 +39,28 @@ export interface RedisStats {
   /** Sum of dbN:keys. */
   keys: number;
   pingMs: number;
+  /**
+   * On a cluster, each master's own figures (empty for a standalone server):
+   * memory is per master (one full master refuses writes while the sum looks
+   * fine), so the dashboard shows the fullest one.
+   */
+  masters: MasterStats[];
+}
+
+export interface MasterStats {
+  /** `host:port`. */
+  node: string;
+  usedMemoryBytes: number;
+  /** 0 means no limit. */
+  maxmemoryBytes: number;
+  instantaneousOpsPerSec: number;
+  keys: number;
+}
+
+/** The master closest to its maxmemory (by used/max; by used bytes when none has a limit), or null for a standalone server. */
+export function fullestMaster(redis: RedisStats): MasterStats | null {
+  const ratio = (m: MasterStats) => (m.maxmemoryBytes > 0 ? m.usedMemoryBytes / m.maxmemoryBytes : 0);
+  return [...redis.masters].sort((a, b) => ratio(b) - ratio(a) || b.usedMemoryBytes - a.usedMemoryBytes)[0] ?? null;
 }
 
 /** The consumer group as XINFO GROUPS describes it. */
@@ -177,6 +199,7 @@ export function readRedisStats(fields: Map<string, string>, pingMs: number): Red
     oomRejections: hasErrorstats ? (infoSubField(fields.get('errorstat_OOM'), 'count') ?? 0) : null,
     keys,
     pingMs,
+    masters: [],
   };
 }
 
