@@ -19,7 +19,7 @@ import { connectRedis, closeRedis, type RedisClient } from '../../src/adapters/r
 import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { createKeys, utcDay } from '../../src/keys.js';
 import { collectSnapshot, commandsPerRefresh, createWatchCollector } from '../../src/domain/watch/collect.js';
-import { makeConfig, useTestRedis } from '../helpers/redis.js';
+import { makeConfig, onCluster, useTestRedis } from '../helpers/redis.js';
 
 const PATHS = [
   { path: '/', ttl: 300 },
@@ -55,6 +55,9 @@ describe('collectSnapshot', () => {
       expect(s.warm!.paths[1]).toEqual({ path: '/pricing', ttlMs: null });
       expect(s.warm!.soonest!.ttlMs).toBeGreaterThan(40_000);
       expect(s.redis!.version).toMatch(/^\d+\.\d+/);
+      // On the cluster of the matrix: INFO from each of the 3 masters, listed apart.
+      expect(s.redis!.nodes).toBe(onCluster() ? 3 : 1);
+      expect(s.redis!.masters.map((m) => m.node)).toHaveLength(onCluster() ? 3 : 0);
       expect(s.notes).toEqual([]);
     } finally {
       await closeRedis(client);
