@@ -6,8 +6,8 @@
 // 1.2x from 1,000 to 1,000,000 keys (a scrape does no SCAN), and one scrape
 // costs at most 6x a bare INFO.
 // Run: `npm run bench:metrics` (METRICS_BENCH_KEYS=200000 for a quicker run).
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { measurePair, pipeCommands, stateKeys } from './lib.mjs';
 import { startRedisServer } from '../dist/adapters/redis-server.js';
 import { validateConfig } from '../dist/config/validate.js';
 import { openMetricsExporter } from '../dist/domain/metrics/run.js';
@@ -17,54 +17,6 @@ const SMALL = 1000;
 const SAMPLES = 300;
 const GOAL_GROWTH = 1.2;
 const GOAL_RATIO = 6;
-
-function resp(args) {
-  let out = `*${args.length}\r\n`;
-  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-  return out;
-}
-
-async function pipe(port, commands) {
-  const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let report = '';
-  child.stdout.on('data', (d) => (report += d));
-  let chunk = '';
-  for (const c of commands()) {
-    chunk += resp(c);
-    if (chunk.length > 1 << 20) {
-      if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once('drain', r));
-      chunk = '';
-    }
-  }
-  child.stdin.end(chunk);
-  await new Promise((r) => child.on('close', r));
-  if (!/errors: 0/.test(report)) throw new Error(`redis-cli --pipe: ${report}`);
-}
-
-function* states(from, to) {
-  for (let i = from; i < to; i++) yield ['SET', `conv:state:user-${i}`, '{"variant":"default","confidence":0.1,"lastUpdated":1}', 'EX', '86400'];
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** Alternates the two, SAMPLES times each after a warm-up; medians in ms. */
-async function measurePair(a, b) {
-  for (let i = 0; i < 30; i++) {
-    await a();
-    await b();
-  }
-  const ta = [];
-  const tb = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    let t = process.hrtime.bigint();
-    await a();
-    ta.push(Number(process.hrtime.bigint() - t) / 1e6);
-    t = process.hrtime.bigint();
-    await b();
-    tb.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return [median(ta), median(tb)];
-}
 
 const server = await startRedisServer();
 const result = validateConfig({
@@ -77,20 +29,24 @@ const config = result.config;
 const raw = new Redis(server.url);
 // A day stream with a group and some pending entries, as on launch day.
 const stream = `stream:engagement:${new Date().toISOString().slice(0, 10)}`;
-await pipe(server.port, function* () {
-  for (let i = 0; i < 5000; i++) yield ['XADD', stream, '*', 'userId', `u${i}`, 'eventType', 'hover', 'payload', '{}', 'ts', '1'];
-});
+await pipeCommands(
+  server.port,
+  (function* () {
+    for (let i = 0; i < 5000; i++) yield ['XADD', stream, '*', 'userId', `u${i}`, 'eventType', 'hover', 'payload', '{}', 'ts', '1'];
+  })(),
+);
 await raw.xgroup('CREATE', stream, 'conversion', '0');
 await raw.xreadgroup('GROUP', 'conversion', 'c1', 'COUNT', 100, 'STREAMS', stream, '>');
 const exporter = await openMetricsExporter({ config, env: {} });
 try {
   const rows = [];
   for (const [from, to] of [[0, SMALL], [SMALL, LARGE]]) {
-    await pipe(server.port, () => states(from, to));
+    await pipeCommands(server.port, stateKeys(from, to));
     const dbsize = await raw.dbsize();
     const [scrapeMs, infoMs] = await measurePair(
       () => exporter.scrape(),
       () => raw.info(),
+      SAMPLES,
     );
     rows.push({ keys: dbsize, scrapeMs, infoMs, ratio: scrapeMs / infoMs });
   }

@@ -4,7 +4,7 @@
 // throwaway redis-server. Also peak RSS of the deep scan and the latency of
 // `state --summary` from the counters. Run: `npm run bench:state`
 // (STATE_BENCH_KEYS=200000 for a quicker run).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { scanConversionStates } from '../dist/domain/state/deep-scan.js';
 import { readConversionSummary } from '../dist/domain/state/summary.js';
 import { checkStateValue } from '../dist/domain/state/state-value.js';
 import { createKeys } from '../dist/keys.js';
+import { median, pipeCommands } from './lib.mjs';
 
 const KEYS = Number(process.env.STATE_BENCH_KEYS ?? 1_000_000);
 const RUNS = Number(process.env.STATE_BENCH_RUNS ?? 3);
@@ -25,36 +26,24 @@ const TIME_BIN = '/usr/bin/time';
 const GOAL_RATIO = 0.6;
 const GOAL_RSS_MIB = 200;
 
-function resp(args) {
-  let out = `*${args.length}\r\n`;
-  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-  return out;
-}
-
-/** Loads the keys through `redis-cli --pipe` (the fastest bulk load redis-cli has). */
+/** The state keys (CORRUPT of them corrupt) and the counters hash, through `redis-cli --pipe`. */
 async function loadStates(port) {
-  const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let report = '';
-  child.stdout.on('data', (d) => (report += d));
   const variants = ['default', 'pricing', 'video'];
   const now = Date.now();
-  let chunk = '';
-  for (let i = 0; i < KEYS; i++) {
-    const confidence = Math.round(((i * 7919) % 101) / 100 * 100) / 100;
-    const value =
-      i < CORRUPT
-        ? `{"variant":"pricing","confidence":0.${i}` // truncated JSON, as the seed's race could leave
-        : JSON.stringify({ variant: variants[i % 3], confidence, lastUpdated: now - (i % 3600) * 1000, events: (i % 40) + 1, applied: `${now}-${i % 7}` });
-    chunk += resp(['SET', `conv:state:${randomUUID()}`, value, 'EX', '86400']);
-    if (chunk.length > 1 << 20) {
-      if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once('drain', r));
-      chunk = '';
-    }
-  }
-  chunk += resp(['HSET', 'conv:stats', 'events', String(KEYS * 20), 'users', String(KEYS), 'variant:default', '1', 'variant:pricing', '2', 'hist:3', '3', 'updatedAt', String(now)]);
-  child.stdin.end(chunk);
-  await new Promise((r) => child.on('close', r));
-  if (!/errors: 0/.test(report)) throw new Error(`redis-cli --pipe: ${report}`);
+  await pipeCommands(
+    port,
+    (function* () {
+      for (let i = 0; i < KEYS; i++) {
+        const confidence = Math.round((((i * 7919) % 101) / 100) * 100) / 100;
+        const value =
+          i < CORRUPT
+            ? `{"variant":"pricing","confidence":0.${i}` // truncated JSON, as the seed's race could leave
+            : JSON.stringify({ variant: variants[i % 3], confidence, lastUpdated: now - (i % 3600) * 1000, events: (i % 40) + 1, applied: `${now}-${i % 7}` });
+        yield ['SET', `conv:state:${randomUUID()}`, value, 'EX', '86400'];
+      }
+      yield ['HSET', 'conv:stats', 'events', String(KEYS * 20), 'users', String(KEYS), 'variant:default', '1', 'variant:pricing', '2', 'hist:3', '3', 'updatedAt', String(now)];
+    })(),
+  );
 }
 
 /** Wall time (ms) and stdout of a command. */
@@ -93,7 +82,6 @@ function serverCpuMs(pid) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await startRedisServer();
 const cwd = mkdtempSync(join(tmpdir(), 'launchctl-bench-'));
@@ -136,7 +124,7 @@ try {
   for (let run = 0; run < RUNS; run++) startup.push(timedWithRss(process.execPath, [BIN, '--version'], cwd).ms);
 
   // The same deep scan and counters read in this process: the CLI's start-up and exit are not in these.
-  const client = await connectRedis({ url: server.url, connectTimeoutMs: 3000, tls: { rejectUnauthorized: true }, cluster: false });
+  const client = await connectRedis({ url: server.url, connectTimeoutMs: 3000, commandTimeoutMs: 30_000, tls: { rejectUnauthorized: true }, cluster: false, natMap: {} });
   const inProcessDeepMs = [];
   const plainLoopMs = [];
   const countersReadMs = [];
