@@ -200,6 +200,8 @@ class ConsumerWorker {
   private readerLost = false;
   /** Cluster: counter deltas of applied entries not yet added to conv:stats (its write failed); see payOwedDeltas. */
   private readonly owedDeltas = new Map<string, number>();
+  /** Cluster: "<stream> <id>" of entries sent in a script call that got no reply (it may have run). */
+  private readonly uncertain = new Set<string>();
 
   constructor(private readonly o: ConsumerOptions) {
     this.keys = createKeys(o.config.redis.keyPrefix);
@@ -734,8 +736,27 @@ class ConsumerWorker {
         }
         indexes.forEach((i, k) => (statuses[i] = reply.statuses[k]!));
         for (const [field, delta] of reply.deltas) deltas.set(field, (deltas.get(field) ?? 0) + delta);
-      }),
+      }).map((call, c) => call.catch((err: unknown) => {
+        // No reply: the script may have run (the master died after it, the reply was lost).
+        if (isConnectionError(err) || isCommandTimeout(err)) {
+          // Bounded: entries that never come back to this consumer (reclaimed by another) are forgotten eventually.
+          if (this.uncertain.size > 100_000) this.uncertain.clear();
+          for (const i of [...byUser.values()][c]!) this.uncertain.add(`${apply[i]!.d.stream} ${apply[i]!.d.id}`);
+        }
+        throw err;
+      })),
     );
+    // Entries found done that a call of this consumer without a reply may have applied: their deltas are unknown.
+    let uncounted = 0;
+    apply.forEach((a, i) => {
+      const key = `${a.d.stream} ${a.d.id}`;
+      if (statuses[i] !== undefined && this.uncertain.delete(key) && statuses[i] === 'done-elsewhere') uncounted++;
+    });
+    if (uncounted > 0) {
+      this.o.onWarn?.(
+        `${uncounted} entries were found applied by a call whose reply was lost (the connection dropped, a master failing over): the states are exact, but ${this.keys.convStats()} may count up to ${uncounted} events fewer (and their users' variant moves), as their deltas are not known`,
+      );
+    }
     // The deltas of the calls that went through are written even when another failed.
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const [field, delta] of deltas) this.owedDeltas.set(field, (this.owedDeltas.get(field) ?? 0) + delta);
