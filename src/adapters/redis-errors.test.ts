@@ -47,6 +47,10 @@ describe('Redis Cluster failures', () => {
     expect(failure.message).toBe('lost the connection to Redis at redis://127.0.0.1:7000 (the master at 127.0.0.1:7001 (serving 5461 hash slots) does not answer; a failover may be under way)');
   });
 
+  it('a command aborted because its connection closed is a lost connection (ioredis, in flight when the socket dropped)', () => {
+    expect(isConnectionError(new Error('Command aborted due to connection close'))).toBe(true);
+  });
+
   it('anything else stays a bug', () => {
     expect(redisFailure(new Error('Too many Cluster redirections. but not the shape'))).toBeUndefined();
     expect(redisFailure(new TypeError('x is undefined'))).toBeUndefined();

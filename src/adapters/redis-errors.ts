@@ -27,7 +27,7 @@ export function isConnectionError(err: unknown): boolean {
   const name = (err as { name?: string } | null)?.name;
   if (name === 'MaxRetriesPerRequestError' || name === 'ClusterNodeDownError') return true;
   // ioredis' words for a cluster with no usable connection (every node lost, or none answered yet).
-  return err instanceof Error && /Connection is closed|Stream isn't writeable|None of startup nodes is available|Cluster isn't ready/.test(err.message);
+  return err instanceof Error && /Connection is closed|Stream isn't writeable|Command aborted due to connection close|None of startup nodes is available|Cluster isn't ready/.test(err.message);
 }
 
 /**
