@@ -6,14 +6,20 @@
 // pipeline.exec(): a refused command is a reply, not a throw.
 import type { Redis } from 'ioredis';
 import { prepareScripts, queueScript, runScript, type LuaScript, type ScriptArg } from './lua.js';
-import { isClusterClient, isCommandTimeout, isConnectionError } from './redis-errors.js';
+import { clusterLastError, isClusterClient, isCommandTimeout, isConnectionError } from './redis-errors.js';
 import type { RedisClient } from './redis.js';
 
 /** A command and its arguments (`['SET', key, value, 'NX']`), or a Lua script with its arguments. */
 export type RedisCommand = readonly ScriptArg[] | { script: LuaScript; args: readonly ScriptArg[] };
 export type CommandReply = [Error | null, unknown];
 
-const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+/**
+ * The error as the caller should read it: on a cluster, the reply error or lost
+ * connection behind ioredis' "Too many Cluster redirections. Last error: ..."
+ * (a command retried through a failover until it gave up), so CLUSTERDOWN is a
+ * CLUSTERDOWN reply error wherever it is reported.
+ */
+const asError = (err: unknown) => clusterLastError(err) ?? (err instanceof Error ? err : new Error(String(err)));
 
 /** Sends the commands and returns one [error, reply] per command, in order. Replies are raw RESP (HGETALL is a flat array). */
 export async function sendCommands(client: RedisClient | Redis, commands: readonly RedisCommand[]): Promise<CommandReply[]> {

@@ -7,6 +7,9 @@ import { UnreachableError, errorCode } from '../errors.js';
 
 /** Human cause of a connection failure: "ECONNREFUSED", "authentication failed"... */
 export function describeConnectError(err: unknown): string {
+  const inner = clusterLastError(err);
+  if (inner) return describeConnectError(inner);
+  if (err instanceof ClusterNodeDownError) return err.message;
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (/WRONGPASS|NOAUTH|invalid username-password/i.test(message)) return 'authentication failed: check the user and password in the URL';
@@ -17,10 +20,40 @@ export function describeConnectError(err: unknown): string {
 
 /** Errors that mean the connection is gone, as opposed to a reply error from Redis. */
 export function isConnectionError(err: unknown): boolean {
+  const inner = clusterLastError(err);
+  if (inner) return isConnectionError(inner);
   const code = errorCode(err);
   if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code)) return true;
   const name = (err as { name?: string } | null)?.name;
-  return name === 'MaxRetriesPerRequestError' || (err instanceof Error && /Connection is closed|Stream isn't writeable/.test(err.message));
+  if (name === 'MaxRetriesPerRequestError' || name === 'ClusterNodeDownError') return true;
+  // ioredis' words for a cluster with no usable connection (every node lost, or none answered yet).
+  return err instanceof Error && /Connection is closed|Stream isn't writeable|Command aborted due to connection close|None of startup nodes is available|Cluster isn't ready/.test(err.message);
+}
+
+/**
+ * On a cluster, a master that does not answer while it still owns hash slots
+ * (killed, and its replica has not taken over yet): a command that must reach
+ * every master (SCAN) fails with this rather than silently skip its keys.
+ */
+export class ClusterNodeDownError extends Error {
+  override name = 'ClusterNodeDownError';
+}
+
+const REDIRECTIONS = /^Too many Cluster redirections\. Last error: (\w*Error): ([\s\S]*)$/;
+
+/**
+ * The error behind ioredis' cluster wrappers: "Too many Cluster redirections.
+ * Last error: ReplyError: CLUSTERDOWN ..." (a command retried through a
+ * failover until it gave up: the text is all that is left of the reply error)
+ * and "Failed to refresh slots cache." (its lastNodeError).
+ */
+export function clusterLastError(err: unknown): Error | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const m = REDIRECTIONS.exec(err.message);
+  // Marked, so the message can say where it came from (CLUSTER_LOST_HINT) after a caller unwrapped it.
+  if (m) return Object.assign(new Error(m[2]!.trim()), { name: m[1]!, viaCluster: true });
+  const last = (err as { lastNodeError?: unknown }).lastNodeError;
+  return last instanceof Error ? last : undefined;
 }
 
 /**
@@ -36,16 +69,20 @@ export function lostRedisError(url: string | undefined, err: unknown): Unreachab
 }
 
 /** Reply-error codes that say "not now", never "not this entry": the same command may succeed later. */
-const TRANSIENT_REPLY_CODES = new Set(['OOM', 'READONLY', 'LOADING', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'MISCONF', 'NOREPLICAS']);
+const TRANSIENT_REPLY_CODES = new Set(['OOM', 'READONLY', 'LOADING', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'MISCONF', 'NOREPLICAS', 'MOVED', 'ASK']);
 
 /** The first word of a Redis error reply ("OOM", "READONLY", "NOGROUP"...), read without importing ioredis. */
 export function replyErrorCode(err: unknown): string | undefined {
+  const inner = clusterLastError(err);
+  if (inner) return replyErrorCode(inner);
   if (!(err instanceof Error) || err.name !== 'ReplyError') return undefined;
   return /^([A-Z][A-Z_-]+)\b/.exec(err.message)?.[1];
 }
 
 /** A command that got no answer within redis.commandTimeoutMs (ioredis rejects with this message). */
 export function isCommandTimeout(err: unknown): boolean {
+  const inner = clusterLastError(err);
+  if (inner) return isCommandTimeout(inner);
   return err instanceof Error && err.message === 'Command timed out';
 }
 
@@ -105,7 +142,18 @@ const REFUSALS: Record<string, (message: string, target: RedisTarget) => { reaso
     hint: "fix the server's disk or permissions (see its log); writes resume after a successful BGSAVE",
   }),
   LOADING: () => ({ reason: 'it is loading its dataset into memory', hint: 'run the command again when loading is done (seconds to minutes)' }),
-  CLUSTERDOWN: () => ({ reason: 'the cluster is down (a hash slot has no serving node)', hint: 'check CLUSTER INFO; run the command again once the failover is done' }),
+  CLUSTERDOWN: () => ({
+    reason: 'the cluster is down: a master failed and its hash slots have no serving node yet (a failover under way, or a master without a replica)',
+    hint: 'run the command again once a replica has taken over (CLUSTER INFO says cluster_state:ok, usually within cluster-node-timeout plus a second or two); `launchctl checklist --only redis.cluster` names the failed node',
+  }),
+  MOVED: () => ({
+    reason: 'the cluster kept redirecting the command to other nodes (MOVED): hash slots are changing hands, a failover or a resharding is under way',
+    hint: 'run the command again once CLUSTER INFO says cluster_state:ok',
+  }),
+  ASK: () => ({
+    reason: 'the cluster kept redirecting the command (ASK): hash slots are being migrated (resharding)',
+    hint: 'run the command again once the migration is done',
+  }),
   MASTERDOWN: () => ({ reason: 'this replica lost its primary and serves no stale data', hint: 'point redis.url at the primary, or wait for the failover to finish' }),
   TRYAGAIN: () => ({ reason: 'the cluster is moving the keys of this command (resharding)', hint: 'run the command again in a few seconds' }),
   BUSY: () => ({ reason: 'it is busy running a script', hint: 'wait for the script to finish, or SCRIPT KILL it' }),
@@ -131,10 +179,14 @@ function findInChain(err: unknown, test: (e: unknown) => boolean): unknown {
   let cur: unknown = err;
   for (let depth = 0; cur && depth < 5; depth++) {
     if (test(cur)) return cur;
-    cur = (cur as { cause?: unknown }).cause;
+    cur = clusterLastError(cur) ?? (cur as { cause?: unknown }).cause;
   }
   return undefined;
 }
+
+/** What to do about a connection lost on a cluster: a master stopped answering, most likely a failover. */
+const CLUSTER_LOST_HINT =
+  'on Redis Cluster this is a master that stopped answering: if a failover is under way, run the command again once its replica has taken over (CLUSTER INFO says cluster_state:ok)';
 
 /**
  * The one mapping of a Redis failure to what the user reads (exit 3): a
@@ -147,7 +199,7 @@ export function redisFailure(err: unknown, target: RedisTarget = {}): Unreachabl
   const refused = findInChain(err, (e) => refusalCode(e) !== undefined);
   if (refused) {
     const code = refusalCode(refused)!;
-    const text = (refused as Error).message.split('\n')[0]!.slice(0, 200);
+    const text = (clusterLastError(refused) ?? (refused as Error)).message.split('\n')[0]!.slice(0, 200);
     const { reason, hint } = REFUSALS[code]!(text, target);
     return new UnreachableError(`Redis${where} refused the command (${code}): ${reason}`, code, { cause: err, details: [`Redis said: ${text}`, hint] });
   }
@@ -158,6 +210,11 @@ export function redisFailure(err: unknown, target: RedisTarget = {}): Unreachabl
       details: ['what was reported as done before this line was written; run the command again when Redis answers (redis.commandTimeoutMs sets the deadline)'],
     });
   }
-  if (findInChain(err, isConnectionError)) return lostRedisError(target.url, err);
+  if (findInChain(err, isConnectionError)) {
+    const lost = lostRedisError(target.url, err);
+    const onCluster = findInChain(err, (e) => e instanceof ClusterNodeDownError || (e as { viaCluster?: unknown }).viaCluster === true || (e instanceof Error && REDIRECTIONS.test(e.message)));
+    if (onCluster) lost.details.push(CLUSTER_LOST_HINT);
+    return lost;
+  }
   return undefined;
 }

@@ -9,7 +9,7 @@ import { parseRedisUrl } from '../config/redis-url.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { maskUrl } from '../util/mask.js';
 import { ConfigError, UnreachableError, errorCode } from '../errors.js';
-import { describeConnectError, isClusterClient, isCommandTimeout, redisFailure, replyErrorCode } from './redis-errors.js';
+import { ClusterNodeDownError, describeConnectError, isClusterClient, isCommandTimeout, redisFailure, replyErrorCode } from './redis-errors.js';
 
 export type RedisClient = Redis | Cluster;
 export type RedisSettings = LaunchConfig['redis'];
@@ -247,12 +247,43 @@ export function scanNodes(client: RedisClient): Redis[] {
   return isClusterClient(client) ? (client as Cluster).nodes('master') : [client as Redis];
 }
 
+const CLUSTER_SLOTS = 16384;
+
+/**
+ * The masters that together serve every hash slot: what a SCAN of the whole
+ * keyspace must visit. On a cluster, a master that still owns slots but has no
+ * connection (killed, its replica not yet promoted) is a ClusterNodeDownError
+ * naming it: ioredis drops a dead node from its list of masters, and a SCAN
+ * over the others would silently answer "no keys" for its slots.
+ */
+export function scanMasters(client: RedisClient): Redis[] {
+  const masters = scanNodes(client);
+  if (!isClusterClient(client)) return masters;
+  const slots = (client as Cluster).slots;
+  // Not connected yet (no slot map): the masters ioredis has, as before.
+  if (!slots || slots.length === 0) return masters;
+  const connected = new Set(masters.map((n) => `${n.options.host}:${n.options.port}`));
+  const missing = new Map<string, number>();
+  for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+    const owner = slots[slot]?.[0] ?? 'no node';
+    if (!connected.has(owner)) missing.set(owner, (missing.get(owner) ?? 0) + 1);
+  }
+  if (missing.size > 0) {
+    const [owner, count] = [...missing][0]!;
+    const who = owner === 'no node' ? `${count} hash slots have no master` : `the master at ${owner} (serving ${count} hash slots) does not answer`;
+    throw new ClusterNodeDownError(`${who}; a failover may be under way`);
+  }
+  return masters;
+}
+
 /**
  * SCANs every master for `pattern` and yields batches of keys. Keys may repeat
- * while the keyspace changes (SCAN's guarantee); none present throughout is missed.
+ * while the keyspace changes (SCAN's guarantee); none present throughout is
+ * missed. On a cluster where a master serving slots does not answer, throws
+ * ClusterNodeDownError (see scanMasters) rather than answer for part of the keys.
  */
 export async function* scanKeys(client: RedisClient, pattern: string, count = 1000, type?: string): AsyncGenerator<string[]> {
-  for (const node of scanNodes(client)) {
+  for (const node of scanMasters(client)) {
     let cursor = '0';
     do {
       const args: (string | number)[] = [cursor, 'MATCH', pattern, 'COUNT', count];

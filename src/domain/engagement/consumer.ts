@@ -198,6 +198,10 @@ class ConsumerWorker {
   private ackError = '';
   /** The reader's connection closed since the last look (see run). */
   private readerLost = false;
+  /** Cluster: counter deltas of applied entries not yet added to conv:stats (its write failed); see payOwedDeltas. */
+  private readonly owedDeltas = new Map<string, number>();
+  /** Cluster: "<stream> <id>" of entries sent in a script call that got no reply (it may have run). */
+  private readonly uncertain = new Set<string>();
 
   constructor(private readonly o: ConsumerOptions) {
     this.keys = createKeys(o.config.redis.keyPrefix);
@@ -284,6 +288,7 @@ class ConsumerWorker {
           batch = outcome.batch;
         } else batch = await this.readNew();
         if (batch.entries.length === 0) {
+          if (this.owedDeltas.size > 0) await this.payOwedDeltas(this.now());
           this.recovered();
           if (this.o.once || this.o.signal.aborted) break;
           continue;
@@ -336,6 +341,10 @@ class ConsumerWorker {
         // the housekeeping that failed runs again.
         if (!held) await dropNext();
       }
+    }
+    if (this.owedDeltas.size > 0) {
+      // Stopping: one last try, else say what `state --summary --deep --repair` will have to recount.
+      await this.payOwedDeltas(this.now()).catch((err: unknown) => this.o.onWarn?.(`the counters in ${this.keys.convStats()} could not be updated (${describe(err)}): \`launchctl state --summary --deep --repair\` recounts them`));
     }
     return this.totals;
   }
@@ -727,14 +736,31 @@ class ConsumerWorker {
         }
         indexes.forEach((i, k) => (statuses[i] = reply.statuses[k]!));
         for (const [field, delta] of reply.deltas) deltas.set(field, (deltas.get(field) ?? 0) + delta);
-      }),
+      }).map((call, c) => call.catch((err: unknown) => {
+        // No reply: the script may have run (the master died after it, the reply was lost).
+        if (isConnectionError(err) || isCommandTimeout(err)) {
+          // Bounded: entries that never come back to this consumer (reclaimed by another) are forgotten eventually.
+          if (this.uncertain.size > 100_000) this.uncertain.clear();
+          for (const i of [...byUser.values()][c]!) this.uncertain.add(`${apply[i]!.d.stream} ${apply[i]!.d.id}`);
+        }
+        throw err;
+      })),
     );
+    // Entries found done that a call of this consumer without a reply may have applied: their deltas are unknown.
+    let uncounted = 0;
+    apply.forEach((a, i) => {
+      const key = `${a.d.stream} ${a.d.id}`;
+      if (statuses[i] !== undefined && this.uncertain.delete(key) && statuses[i] === 'done-elsewhere') uncounted++;
+    });
+    if (uncounted > 0) {
+      this.o.onWarn?.(
+        `${uncounted} entries were found applied by a call whose reply was lost (the connection dropped, a master failing over): the states are exact, but ${this.keys.convStats()} may count up to ${uncounted} events fewer (and their users' variant moves), as their deltas are not known`,
+      );
+    }
     // The deltas of the calls that went through are written even when another failed.
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (deltas.size > 0) {
-      const stats = this.keys.convStats();
-      await this.send([...[...deltas].map(([field, delta]) => ['hincrby', stats, field, delta]), ['hset', stats, 'updatedAt', nowMs]]);
-    }
+    for (const [field, delta] of deltas) this.owedDeltas.set(field, (this.owedDeltas.get(field) ?? 0) + delta);
+    await this.payOwedDeltas(nowMs);
     if (failed) throw failed.reason as Error;
     if (stale) {
       // What was applied is recorded in the states and stays pending: whoever
@@ -755,6 +781,27 @@ class ConsumerWorker {
     for (const [err] of results.slice(0, acks.length)) if (err) throw err;
     this.observeWatermark(results, acks.length);
     return [...statuses, ...dead.map((): ApplyStatus => 'dead-lettered')];
+  }
+
+  /**
+   * Adds the counter deltas owed to conv:stats (Cluster). A write that failed
+   * (its master failing over, the connection lost) keeps them owed and throws:
+   * the batch is held and retried, and its entries are then found applied (by
+   * their records) and bring no deltas of their own, so these are the only
+   * record of them. The writes go to one key, one node, in one pipeline: they
+   * fail or pass together.
+   */
+  private async payOwedDeltas(nowMs: number): Promise<void> {
+    if (this.owedDeltas.size === 0) return;
+    const stats = this.keys.convStats();
+    const owed = [...this.owedDeltas];
+    const results = await this.send([...owed.map(([field, delta]) => ['hincrby', stats, field, delta]), ['hset', stats, 'updatedAt', nowMs]]);
+    // Paid field by field: a write that went through is not owed again.
+    owed.forEach(([field], i) => {
+      if (!results[i]?.[0]) this.owedDeltas.delete(field);
+    });
+    const failed = results.find(([err]) => err)?.[0];
+    if (failed && this.owedDeltas.size > 0) throw failed;
   }
 
   /** XACK per stream for a batch (Cluster; on a single Redis the script acks). */

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { isClusterClient } from '../../adapters/redis-errors.js';
 import { luaScript, runScript } from '../../adapters/lua.js';
 import { sendCommands } from '../../adapters/redis-commands.js';
-import { scanNodes, type RedisClient } from '../../adapters/redis.js';
+import { scanMasters, type RedisClient } from '../../adapters/redis.js';
 import type { Keys } from '../../keys.js';
 import { checkStateValue, countState, defaultState, emptySummary, mergeSummaries, type ConversionSummary } from './state-value.js';
 
@@ -75,7 +75,7 @@ export async function scanConversionStates(client: RedisClient, keys: Keys, opti
   const isCluster = isClusterClient(client);
   // The masters of a cluster are scanned at the same time: each is its own server.
   const parts = await Promise.all(
-    scanNodes(client).map((node) =>
+    scanMasters(client).map((node) =>
       scanNode(node, keys.convStatePattern(), {
         ...options,
         isCluster,
