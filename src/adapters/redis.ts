@@ -256,24 +256,37 @@ const CLUSTER_SLOTS = 16384;
  * naming it: ioredis drops a dead node from its list of masters, and a SCAN
  * over the others would silently answer "no keys" for its slots.
  */
-export function scanMasters(client: RedisClient): Redis[] {
-  const masters = scanNodes(client);
-  if (!isClusterClient(client)) return masters;
-  const slots = (client as Cluster).slots;
-  // Not connected yet (no slot map): the masters ioredis has, as before.
-  if (!slots || slots.length === 0) return masters;
-  const connected = new Set(masters.map((n) => `${n.options.host}:${n.options.port}`));
+/**
+ * On a cluster, the owners of hash slots that no connected master serves, with
+ * how many slots each owns (`no node` for slots without a master): empty on a
+ * single Redis, before the slot map is known, and on a healthy cluster.
+ */
+export function unservedSlots(client: RedisClient): Map<string, number> {
   const missing = new Map<string, number>();
+  if (!isClusterClient(client)) return missing;
+  const slots = (client as Cluster).slots;
+  if (!slots || slots.length === 0) return missing;
+  const connected = new Set(scanNodes(client).map((n) => `${n.options.host}:${n.options.port}`));
   for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
     const owner = slots[slot]?.[0] ?? 'no node';
     if (!connected.has(owner)) missing.set(owner, (missing.get(owner) ?? 0) + 1);
   }
+  return missing;
+}
+
+/**
+ * The masters to SCAN, all of them: on a cluster where a master serving slots
+ * does not answer, throws ClusterNodeDownError rather than let a caller answer
+ * for part of the keyspace.
+ */
+export function scanMasters(client: RedisClient): Redis[] {
+  const missing = unservedSlots(client);
   if (missing.size > 0) {
     const [owner, count] = [...missing][0]!;
     const who = owner === 'no node' ? `${count} hash slots have no master` : `the master at ${owner} (serving ${count} hash slots) does not answer`;
     throw new ClusterNodeDownError(`${who}; a failover may be under way`);
   }
-  return masters;
+  return scanNodes(client);
 }
 
 /**

@@ -3,7 +3,7 @@
 // and thawed; and the pipeline oracle every fault test ends with.
 import { Redis, type Cluster } from 'ioredis';
 import { expect } from 'vitest';
-import { startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
+import { startRedisCluster, startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
 import { findXinfoGroup } from '../../src/adapters/redis-replies.js';
 import { validateConfig } from '../../src/config/validate.js';
 import type { EngagementEvent } from '../../src/domain/engagement/event.js';
@@ -203,28 +203,16 @@ export async function nodeCommand(port: number, ...args: (string | number)[]): P
  */
 export async function startCluster(masters = 3, replicasPerMaster = 0, extra: string[] | ClusterOptions = []): Promise<LocalCluster> {
   const options: ClusterOptions = Array.isArray(extra) ? { args: extra } : extra;
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  const run = promisify(execFile);
-  const count = masters * (1 + replicasPerMaster);
-  const timeoutArgs = options.nodeTimeoutMs !== undefined ? ['--cluster-node-timeout', String(options.nodeTimeoutMs)] : [];
-  const nodes = await Promise.all(
-    Array.from({ length: count }, () => startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', ...timeoutArgs, ...(options.args ?? [])] })),
-  );
-  await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
-  for (let i = 0; i < 200; i++) {
-    const states = await Promise.all(nodes.map((n) => run('redis-cli', ['-p', String(n.port), 'CLUSTER', 'INFO']).then((r) => r.stdout)));
-    if (states.every((s) => s.includes('cluster_state:ok'))) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // The same start as `rehearse --cluster` (src/adapters/redis-server.ts): every node sees every master and replica.
+  const cluster = await startRedisCluster({ masters, replicasPerMaster, nodeTimeoutMs: options.nodeTimeoutMs, args: options.args });
   if (replicasPerMaster > 0 && options.waitForReplicas !== false) {
     await pollUntil('every replica in sync with its master', async () => {
-      const infos = await Promise.all(nodes.map((n) => nodeCommand(n.port, 'INFO', 'replication') as Promise<string>));
+      const infos = await Promise.all(cluster.nodes.map((n) => nodeCommand(n.port, 'INFO', 'replication') as Promise<string>));
       const replicas = infos.filter((i) => i.includes('role:slave'));
       return replicas.length === masters * replicasPerMaster && replicas.every((i) => i.includes('master_link_status:up'));
     });
   }
-  return { nodes, url: nodes[0]!.url, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
+  return { nodes: cluster.nodes, url: cluster.url, stop: () => cluster.stop() };
 }
 
 /** CLUSTER NODES as seen by the node on `port`. */

@@ -173,8 +173,10 @@ describe('3 masters, no replicas', () => {
     expect(c.status).toBe('fail');
     expect(c.found).toContain('cluster_state:fail');
     expect(c.found).toContain(`${address} (master, fail)`);
-    // The masters that still serve slots answer; the slots of the dead one are what fails.
-    expect(doc.checks.find((x) => x.id === 'redis.reachable')?.found).not.toContain(address);
+    // The dead master still owns its slots: redis.reachable names it too.
+    const reachable = doc.checks.find((x) => x.id === 'redis.reachable')!;
+    expect(reachable.status).toBe('fail');
+    expect(reachable.found).toContain(`no answer from ${address}`);
   });
 });
 

@@ -2,7 +2,7 @@
 // master (replicas are not read: scanNodes lists masters only), and PING
 // round trips sampled like `redis-cli --latency`.
 import type { Redis } from 'ioredis';
-import { scanNodes, type RedisClient } from '../../../adapters/redis.js';
+import { scanNodes, unservedSlots, type RedisClient } from '../../../adapters/redis.js';
 import { describeConnectError } from '../../../adapters/redis-errors.js';
 import { flatToRecord, parseInfo } from '../../../adapters/redis-replies.js';
 import { readOomRejections } from '../parse.js';
@@ -73,6 +73,10 @@ export async function readRedisFacts(client: RedisClient, maskedUrl: string, sig
     }
   });
   if (!answering) throw (settled[0] as PromiseRejectedResult | undefined)?.reason ?? new Error('no master to read');
+  // A master the client dropped (it stopped answering) still owns its slots until a replica takes them over.
+  for (const [owner, count] of unservedSlots(client)) {
+    unanswered.push({ address: owner, cause: owner === 'no node' ? `${count} hash slots have no master` : `no connection; its ${count} hash slots cannot be served (a failover may be under way)` });
+  }
   const pingMs: number[] = [];
   // One master that answered (the cluster client would pick a random one, maybe the one that is down).
   for (let i = 0; i < PING_SAMPLES && !signal.aborted; i++) {
