@@ -48,6 +48,12 @@ export interface Keys {
    *   (`progressSharesSlot` says so beforehand).
    */
   ingestProgress(streamKey: string): string;
+  /**
+   * `consume` on a cluster: a write in the day stream's slot, after the batch's
+   * acks, that WAIT then confirms on a replica before the watermark moves (see
+   * consumer.ts). Same slot rule as ingestProgress; PX 60 s.
+   */
+  consumeFence(streamKey: string): string;
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -79,6 +85,8 @@ export function createKeys(prefix = ''): Keys {
     phClientToken: (clientIdHash) => `${prefix}ph:client-token:${clientIdHash}`,
     ingestProgress: (streamKey) =>
       hashTag(prefix) !== null ? `${prefix}ingest:progress:${streamKey.slice(prefix.length)}` : `${prefix}ingest:progress:{${streamKey}}`,
+    consumeFence: (streamKey) =>
+      hashTag(prefix) !== null ? `${prefix}consume:fence:${streamKey.slice(prefix.length)}` : `${prefix}consume:fence:{${streamKey}}`,
   };
 }
 

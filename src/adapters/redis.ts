@@ -9,6 +9,7 @@ import { parseRedisUrl } from '../config/redis-url.js';
 import type { LaunchConfig } from '../config/schema.js';
 import { maskUrl } from '../util/mask.js';
 import { ConfigError, UnreachableError, errorCode } from '../errors.js';
+import { CLUSTER_SLOTS, keySlot } from './key-slot.js';
 import { ClusterNodeDownError, describeConnectError, isClusterClient, isCommandTimeout, redisFailure, replyErrorCode } from './redis-errors.js';
 
 export type RedisClient = Redis | Cluster;
@@ -247,7 +248,6 @@ export function scanNodes(client: RedisClient): Redis[] {
   return isClusterClient(client) ? (client as Cluster).nodes('master') : [client as Redis];
 }
 
-const CLUSTER_SLOTS = 16384;
 
 /**
  * The masters that together serve every hash slot: what a SCAN of the whole
@@ -306,4 +306,25 @@ export async function* scanKeys(client: RedisClient, pattern: string, count = 10
       if (keys.length > 0) yield keys;
     } while (cursor !== '0');
   }
+}
+
+/** The master serving `key`: the node of its slot in the cluster client's slot map, or the client itself on a single Redis; undefined while unknown. */
+export function masterOfKey(client: RedisClient, key: string): Redis | undefined {
+  if (!isClusterClient(client)) return client as Redis;
+  const owner = (client as Cluster).slots?.[keySlot(key)]?.[0];
+  return owner === undefined ? undefined : (client as Cluster).nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+}
+
+/**
+ * WAIT for one replica: true once the server's writes up to this connection's
+ * last one are on a replica, or when the server has no replica (nothing to
+ * wait for, and nothing to fail over to); false when the wait timed out.
+ * Replication is asynchronous: a write a master acknowledged can be lost with
+ * it in a failover unless a replica had it.
+ */
+export async function replicated(node: Redis, timeoutMs: number): Promise<boolean> {
+  // WAIT blocks for its whole timeout when the master has no replica: ask first.
+  const role = (await node.call('ROLE')) as unknown[];
+  if (role[0] === 'master' && Array.isArray(role[2]) && role[2].length === 0) return true;
+  return Number(await node.call('WAIT', 1, timeoutMs)) >= 1;
 }

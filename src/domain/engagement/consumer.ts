@@ -36,13 +36,17 @@
 // margin: an entry can only be reclaimed after it was idle --reclaim-idle, so a
 // call that passes the fence ran before any reclaim of its entries, while their
 // records were still protected by W. The margin covers clock skew between nodes.
+// A failover can lose writes a master acknowledged (replication is
+// asynchronous): so the states' masters confirm with WAIT before a batch is
+// acked, and W moves only past what a replica of each stream's master holds
+// (a fence write after the observation, confirmed with WAIT).
 //
 // Counters (conv:stats): on a single Redis the script updates them in the same
 // atomic step. On a Cluster the script returns the deltas and the consumer
 // writes them right after: eventually consistent (a crash in between skews
 // them), repaired by `state --summary --deep --repair`.
 import { hostname } from 'node:os';
-import { scanKeys, withRedis, type RedisClient, type RedisMode } from '../../adapters/redis.js';
+import { masterOfKey, replicated, scanKeys, withRedis, type RedisClient, type RedisMode } from '../../adapters/redis.js';
 import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
 import { findXinfoGroup, flatToRecord, parseXinfoStream, type XinfoGroup } from '../../adapters/redis-replies.js';
 import type { LaunchConfig } from '../../config/schema.js';
@@ -63,6 +67,10 @@ const DISCOVER_EVERY_MS = 30_000;
 /** Pause after a failure that is not Redis refusing for a while (a bug, a poison reply). */
 const RETRY_AFTER_ERROR_MS = 1000;
 /** Backoff while Redis refuses work (OOM, READONLY, LOADING, a lost connection): full jitter, capped. */
+/** How long the watermark waits for a replica to confirm a batch's acks (Cluster record mode); past it, the watermark stays where it was. */
+const REPLICA_WAIT_MS = 500;
+/** The fence key's lifetime: only its write matters, not its value. */
+const FENCE_TTL_MS = 60_000;
 /** scripts/forget-consumer.lua: KEYS[1] the day stream. */
 const FORGET_CONSUMER = luaScript('forgetConsumer', import.meta.url, 'scripts/forget-consumer.lua', 1);
 const BACKOFF = { baseDelayMs: 100, maxDelayMs: 5000 };
@@ -776,10 +784,18 @@ class ConsumerWorker {
       for (const [err] of written) if (err) throw err;
       await this.send([['hincrby', this.keys.convStats(), 'deadLettered', dead.length]]);
     }
+    // An ack is final; a state write a master acknowledged is not, until a replica has
+    // it (a failover can lose it). So the states' masters confirm before anything is acked.
+    if (!(await this.statesReplicated(apply.map((a) => this.keys.convState(a.userId))))) {
+      throw Object.assign(new Error('NOREPLICAS the states this batch wrote are not on a replica yet (a master failing over?)'), { name: 'ReplyError' });
+    }
     const acks = this.ackCommands(batch.entries);
-    const results = await this.send([...acks, ...this.observeCommands()]);
+    // The fence writes go after the observation, in each stream's slot: once a replica
+    // has them (WAIT), it has every ack and delivery the observation saw.
+    const fences = this.streams.map((stream) => ['set', this.keys.consumeFence(stream), nowMs, 'PX', FENCE_TTL_MS]);
+    const results = await this.send([...acks, ...this.observeCommands(), ...fences]);
     for (const [err] of results.slice(0, acks.length)) if (err) throw err;
-    this.observeWatermark(results, acks.length);
+    if (await this.observationReplicated(results.slice(results.length - fences.length))) this.observeWatermark(results, acks.length);
     return [...statuses, ...dead.map((): ApplyStatus => 'dead-lettered')];
   }
 
@@ -821,6 +837,37 @@ class ConsumerWorker {
       ['xpending', stream, this.group],
       ['xinfo', 'GROUPS', stream],
     ]);
+  }
+
+  /**
+   * Whether what the last observation saw is on a replica of each stream's
+   * master. The watermark prunes the applied records of states; if it moved
+   * past acks a failover then lost (replication is asynchronous), the entries
+   * would be delivered again with their records gone, and applied twice. So it
+   * moves only past what a replica holds (or where no replica exists).
+   */
+  private async observationReplicated(fenceReplies: readonly [Error | null, unknown][]): Promise<boolean> {
+    if (fenceReplies.some(([err]) => err)) return false;
+    try {
+      const nodes = this.streams.map((stream) => masterOfKey(this.o.client, stream));
+      if (nodes.some((n) => n === undefined)) return false;
+      const answers = await Promise.all([...new Set(nodes)].map((n) => replicated(n!, REPLICA_WAIT_MS)));
+      return answers.every(Boolean);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the masters of these state keys have their writes on a replica (or have no replica). */
+  private async statesReplicated(stateKeys: readonly string[]): Promise<boolean> {
+    if (stateKeys.length === 0) return true;
+    const nodes = new Set(stateKeys.map((k) => masterOfKey(this.o.client, k)));
+    if (nodes.has(undefined)) return false;
+    try {
+      return (await Promise.all([...nodes].map((n) => replicated(n!, REPLICA_WAIT_MS)))).every(Boolean);
+    } catch {
+      return false;
+    }
   }
 
   /** The watermark from observeCommands' replies (starting at `from`); see the header. */
