@@ -45,7 +45,14 @@ describe('trim when Redis goes away', () => {
       const config = join(dir, `launch-${round}.json`);
       await writeFile(config, JSON.stringify({ redis: { url: server.url, keyPrefix: 't:' } }));
       const p = startCli(['-c', config, 'trim', '--maxlen', '100']);
-      await new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 400)));
+      // The kill lands a random moment after trim connected (however slowly the
+      // machine starts processes), while it reads, plans or trims.
+      for (let i = 0; i < 1000; i++) {
+        const clients = /connected_clients:(\d+)/.exec(String(await raw.info('clients')))?.[1];
+        if (Number(clients) >= 2 || p.child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 60)));
       raw.disconnect();
       await server.stop();
       const code = await p.exited;
