@@ -1,9 +1,9 @@
 // The entry point: the only place that turns errors into exit codes and the
 // only place that touches process signals (STYLE.md habit 5).
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
+import { readVersion } from './util/version.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { ConfigError, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, isLaunchctlError } from './errors.js';
 import type { TerminalStream } from './output/terminal.js';
@@ -16,11 +16,6 @@ export interface MainIo {
 }
 
 const FORCE_EXIT_AFTER_MS = 10_000;
-
-function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export async function main(argv: string[], io: MainIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
   const name = basename(argv[1] ?? 'launchctl').replace(/\.js$/, '') || 'launchctl';

@@ -786,7 +786,7 @@ class ConsumerWorker {
     }
     // An ack is final; a state write a master acknowledged is not, until a replica has
     // it (a failover can lose it). So the states' masters confirm before anything is acked.
-    if (!(await this.statesReplicated(apply.map((a) => this.keys.convState(a.userId))))) {
+    if (!(await this.writesReplicated(apply.map((a) => this.keys.convState(a.userId))))) {
       throw Object.assign(new Error('NOREPLICAS the states this batch wrote are not on a replica yet (a master failing over?)'), { name: 'ReplyError' });
     }
     const acks = this.ackCommands(batch.entries);
@@ -795,7 +795,8 @@ class ConsumerWorker {
     const fences = this.streams.map((stream) => ['set', this.keys.consumeFence(stream), nowMs, 'PX', FENCE_TTL_MS]);
     const results = await this.send([...acks, ...this.observeCommands(), ...fences]);
     for (const [err] of results.slice(0, acks.length)) if (err) throw err;
-    if (await this.observationReplicated(results.slice(results.length - fences.length))) this.observeWatermark(results, acks.length);
+    const fenced = results.slice(results.length - fences.length).every(([err]) => !err);
+    if (fenced && (await this.writesReplicated(this.streams))) this.observeWatermark(results, acks.length);
     return [...statuses, ...dead.map((): ApplyStatus => 'dead-lettered')];
   }
 
@@ -840,28 +841,15 @@ class ConsumerWorker {
   }
 
   /**
-   * Whether what the last observation saw is on a replica of each stream's
-   * master. The watermark prunes the applied records of states; if it moved
-   * past acks a failover then lost (replication is asynchronous), the entries
-   * would be delivered again with their records gone, and applied twice. So it
-   * moves only past what a replica holds (or where no replica exists).
+   * Whether the masters of these keys have this connection's writes so far on a
+   * replica (or have no replica). Before acking, for the states a batch wrote;
+   * before the watermark moves, for the streams (after the fence writes): it
+   * prunes the records of states, and if it moved past acks a failover then lost
+   * (replication is asynchronous), their entries would come back with their
+   * records gone and be applied twice.
    */
-  private async observationReplicated(fenceReplies: readonly [Error | null, unknown][]): Promise<boolean> {
-    if (fenceReplies.some(([err]) => err)) return false;
-    try {
-      const nodes = this.streams.map((stream) => masterOfKey(this.o.client, stream));
-      if (nodes.some((n) => n === undefined)) return false;
-      const answers = await Promise.all([...new Set(nodes)].map((n) => replicated(n!, REPLICA_WAIT_MS)));
-      return answers.every(Boolean);
-    } catch {
-      return false;
-    }
-  }
-
-  /** Whether the masters of these state keys have their writes on a replica (or have no replica). */
-  private async statesReplicated(stateKeys: readonly string[]): Promise<boolean> {
-    if (stateKeys.length === 0) return true;
-    const nodes = new Set(stateKeys.map((k) => masterOfKey(this.o.client, k)));
+  private async writesReplicated(keys: readonly string[]): Promise<boolean> {
+    const nodes = new Set(keys.map((k) => masterOfKey(this.o.client, k)));
     if (nodes.has(undefined)) return false;
     try {
       return (await Promise.all([...nodes].map((n) => replicated(n!, REPLICA_WAIT_MS)))).every(Boolean);

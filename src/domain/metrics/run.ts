@@ -5,7 +5,6 @@
 // refreshed through the shared queue in the background, so a scrape never
 // spends the budget), and the probes. Each scrape collects under a deadline
 // well inside Prometheus' 10 s default scrape timeout.
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpAgent } from '../../adapters/http.js';
@@ -14,7 +13,8 @@ import type { LaunchConfig } from '../../config/schema.js';
 import { UsageError, errorCode } from '../../errors.js';
 import { createKeys } from '../../keys.js';
 import { maskUrl } from '../../util/mask.js';
-import { launchPhase } from '../launch/phase.js';
+import { readVersion } from '../../util/version.js';
+import { readLaunchInfo } from '../watch/clock.js';
 import { createWatchCollector } from '../watch/collect.js';
 import { createPhPanelSource } from '../watch/ph-panel.js';
 import { toMetricsSnapshot } from './from-watch.js';
@@ -46,14 +46,6 @@ export interface Scrape {
 export interface MetricsExporter {
   scrape(): Promise<Scrape>;
   close(): Promise<void>;
-}
-
-function readVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 export async function openMetricsExporter(o: MetricsExporterOptions): Promise<MetricsExporter> {
@@ -92,9 +84,10 @@ export async function openMetricsExporter(o: MetricsExporterOptions): Promise<Me
   const processMetrics = o.processMetrics ? createProcessMetrics() : null;
   const version = readVersion();
 
+  // The collection did not finish in time: launchctl_up 0, the launch phase from the config as the collector reads it.
   const down = (scrapeDurationSeconds: number): MetricsSnapshot => {
-    const t0 = config.launch.t0 === undefined ? Number.NaN : Date.parse(config.launch.t0);
-    return { ...emptySnapshot(version), scrapeDurationSeconds, launch: Number.isNaN(t0) ? null : { t0Seconds: t0 / 1000, phase: launchPhase(t0, Date.now()) } };
+    const launch = readLaunchInfo(config.launch.name, config.launch.t0, Date.now());
+    return { ...emptySnapshot(version), scrapeDurationSeconds, launch: launch.t0 !== null && launch.phase !== null ? { t0Seconds: launch.t0 / 1000, phase: launch.phase } : null };
   };
 
   return {
