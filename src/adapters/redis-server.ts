@@ -25,7 +25,16 @@ export interface RedisServerHandle {
 export interface StartRedisOptions {
   /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction']. */
   args?: string[];
+  /** A fixed port; without it a free one is picked, and picked again when another process takes it first. */
   port?: number;
+  /**
+   * A cluster node: its cluster bus gets a free port of its own (`--cluster-port`).
+   * Redis' default bus port is the port + 10000, which is over 65535 for a
+   * fifth of Linux's ephemeral ports (32768-60999) and may be taken by anyone.
+   */
+  clusterBus?: boolean;
+  /** Where free ports come from (default findFreePort; a test passes one that hands out a taken port first). */
+  pickPort?: () => Promise<number>;
   binary?: string;
   startTimeoutMs?: number;
   /** Called with the child right after it is spawned (before it is ready), e.g. to kill it on a forced exit. */
@@ -46,11 +55,33 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
+/** redis-server could not bind a port (the log says "Address already in use"). */
+class PortTakenError extends UnreachableError {}
+
+/** How often a start on ports picked here is tried again when another process took one of them first. */
+const PORT_ATTEMPTS = 5;
+
 export async function startRedisServer(options: StartRedisOptions = {}): Promise<RedisServerHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      // A free port is only free until someone binds it: between our probe and
+      // redis-server's bind another test (or anything) may take it.
+      const raced = err instanceof PortTakenError && options.port === undefined && attempt < PORT_ATTEMPTS;
+      if (!raced) throw err;
+    }
+  }
+}
+
+
+async function startOnce(options: StartRedisOptions): Promise<RedisServerHandle> {
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
-  const port = options.port ?? (await findFreePort());
+  const pick = options.pickPort ?? findFreePort;
+  const port = options.port ?? (await pick());
+  const bus = options.clusterBus ? ['--cluster-port', String(await pick())] : [];
   const dir = await mkdtemp(join(tmpdir(), 'launchctl-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...(options.args ?? [])];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...bus, ...(options.args ?? [])];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   options.onSpawn?.(child);
   let log = '';
@@ -76,7 +107,8 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     });
     const onEarlyExit = (code: number | null) => {
       clearTimeout(timer);
-      const error = new UnreachableError(`redis-server exited with code ${code}: ${log.slice(-300)}`);
+      const said = `redis-server exited with code ${code}: ${log.slice(-300)}`;
+      const error = /Address already in use/i.test(log) ? new PortTakenError(said) : new UnreachableError(said);
       void stop().then(() => reject(error), reject);
     };
     child.once('exit', onEarlyExit);
@@ -155,7 +187,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   args.push(...(options.args ?? []));
 
   const started = await Promise.allSettled(
-    Array.from({ length: masters * (1 + replicas) }, () => startRedisServer({ args, binary: options.binary, onSpawn: options.onSpawn })),
+    Array.from({ length: masters * (1 + replicas) }, () => startRedisServer({ args, clusterBus: true, binary: options.binary, onSpawn: options.onSpawn })),
   );
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   let stopped: Promise<void> | undefined;

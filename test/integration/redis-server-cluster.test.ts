@@ -3,12 +3,13 @@
 // returns, and leaves no process and no folder behind once stopped, nor when
 // its start fails halfway or is interrupted.
 import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { startRedisCluster } from '../../src/adapters/redis-server.js';
+import { findFreePort, startRedisCluster, startRedisServer } from '../../src/adapters/redis-server.js';
 import { InterruptedError, UnreachableError } from '../../src/errors.js';
 
 /** The folder a node runs in: the argument after --dir on its command line. */
@@ -100,5 +101,72 @@ describe('startRedisCluster', () => {
 
   it('refuses fewer than three masters (redis-cli would)', async () => {
     await expect(startRedisCluster({ masters: 2 })).rejects.toThrow(/at least 3 masters/);
+  });
+
+  it("every node's cluster bus has a free port of its own, not the port + 10000 (over 65535 for a fifth of Linux's ephemeral ports)", async () => {
+    const cluster = await startRedisCluster();
+    try {
+      for (const node of cluster.nodes) {
+        const raw = new Redis(node.port, '127.0.0.1');
+        try {
+          const [, bus] = (await raw.config('GET', 'cluster-port')) as [string, string];
+          expect(Number(bus)).toBeGreaterThan(0);
+          expect(Number(bus)).toBeLessThanOrEqual(65535);
+          expect(Number(bus)).not.toBe(node.port + 10000);
+        } finally {
+          raw.disconnect();
+        }
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe('startRedisServer on a port someone else takes first', () => {
+  const listen = (port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(port, '127.0.0.1', () => resolve(srv));
+    });
+
+  it('a picked port that was taken before redis-server bound it: picks again and starts', async () => {
+    const squatter = await listen(0);
+    const taken = (squatter.address() as { port: number }).port;
+    const handed: number[] = [];
+    try {
+      const server = await startRedisServer({
+        pickPort: async () => {
+          const port = handed.length === 0 ? taken : await findFreePort();
+          handed.push(port);
+          return port;
+        },
+      });
+      try {
+        expect(handed[0]).toBe(taken);
+        expect(server.port).not.toBe(taken);
+        const raw = new Redis(server.port, '127.0.0.1');
+        expect(await raw.ping()).toBe('PONG');
+        raw.disconnect();
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('a port the caller fixed is not swapped for another: exit-3 error naming the taken address', async () => {
+    const squatter = await listen(0);
+    const taken = (squatter.address() as { port: number }).port;
+    try {
+      const failure = await startRedisServer({ port: taken }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(UnreachableError);
+      expect((failure as UnreachableError).exitCode).toBe(3);
+      expect((failure as Error).message).toMatch(new RegExp(`127\\.0\\.0\\.1:${taken}[\\s\\S]*Address already in use`));
+    } finally {
+      squatter.close();
+    }
   });
 });
