@@ -63,6 +63,7 @@ export function buildProgram(name: string, version: string, hooks: ProgramHooks)
     .description('ingest NDJSON engagement events from a file or stdin into the day streams')
     .argument('[file]', 'NDJSON file, or - for stdin', '-')
     .option('--from-line <n>', 'resume a stopped run: skip the lines before n (and those the stopped run already wrote)')
+    .option('--reconnect-window <duration>', 'how long a lost connection is retried before exit 3 (default 5s; 30s on a cluster, to ride out a failover)')
     .action(lazy(async () => (await import('./commands/ingest.js')).ingestCommand));
 
   program

@@ -5,28 +5,37 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { describeConnectError } from '../adapters/redis-errors.js';
+import { describeConnectError, replyErrorCode } from '../adapters/redis-errors.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
 import { errorCode, UsageError } from '../errors.js';
 import { checkIngestConfig, runIngest, type IngestRun } from '../domain/engagement/ingest-run.js';
 import { renderIngestReport } from '../domain/engagement/render.js';
-import { parsePositiveInt } from '../util/duration.js';
+import { formatDuration, parseDuration, parsePositiveInt } from '../util/duration.js';
 
 /** Files at least this big get a progress bar. */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
-/** How long a lost connection is retried before ingest stops with exit 3. */
+/**
+ * How long a lost connection is retried before ingest stops with exit 3: a
+ * restart on a single Redis; on a cluster, a failover (cluster-node-timeout,
+ * 15 s by default, and a second or two for the replica to take over).
+ */
 const RECONNECT_WINDOW_MS = 5000;
+const CLUSTER_RECONNECT_WINDOW_MS = 30_000;
 
 export interface IngestCommandOptions {
   fromLine?: string;
+  /** --reconnect-window: how long a lost connection is retried (a duration). */
+  reconnectWindow?: string;
   /** Where `-` reads from (tests pass a stream; the CLI uses process.stdin). */
   stdin?: Readable;
 }
 
 export async function ingestCommand(ctx: CommandContext, file = '-', options: IngestCommandOptions = {}): Promise<number> {
   const fromLine = options.fromLine === undefined ? 1 : parsePositiveInt(options.fromLine, '--from-line');
+  const windowFlag = options.reconnectWindow === undefined ? undefined : parseDuration(options.reconnectWindow, '--reconnect-window');
   const { config } = await loadContextConfig(ctx);
   checkIngestConfig(config);
+  const reconnectWindowMs = windowFlag ?? (config.redis.cluster ? CLUSTER_RECONNECT_WINDOW_MS : RECONNECT_WINDOW_MS);
   const source = await openSource(file, ctx, options.stdin);
   const started = Date.now();
   let result: IngestRun;
@@ -40,9 +49,9 @@ export async function ingestCommand(ctx: CommandContext, file = '-', options: In
       config,
       signal: ctx.signal,
       fromLine,
-      reconnectWindowMs: RECONNECT_WINDOW_MS,
+      reconnectWindowMs,
       onConnection: (event, err) =>
-        ctx.out.warn(event === 'lost' ? `lost the connection to Redis (${describeConnectError(err)}): reconnecting for up to ${RECONNECT_WINDOW_MS / 1000} s` : 'reconnected to Redis; carrying on'),
+        ctx.out.warn(event === 'lost' ? `${describeLoss(err)}: reconnecting for up to ${formatDuration(reconnectWindowMs)}` : 'reconnected to Redis; carrying on'),
       onTrim: (t) => ctx.out.warn(`Redis is out of memory: removed ${t.lengthBefore - t.lengthAfter} entries every consumer group had acked from ${t.stream} (attempt ${t.attempt})`),
       onProgress: (ingested, bytes) => {
         if (progress) {
@@ -97,4 +106,10 @@ async function openSource(file: string, ctx: CommandContext, stdin: Readable | u
     if (err instanceof UsageError) throw err;
     throw new UsageError(`FILE: cannot read ${file} (${errorCode(err) ?? String(err)})`);
   }
+}
+
+/** The warning when ingest has to reconnect: a lost connection, or Redis (a replica) not confirming a chunk. */
+function describeLoss(err: unknown): string {
+  if (replyErrorCode(err) === 'NOREPLICAS') return `no replica confirmed the last chunk yet (${(err as Error).message.replace(/^NOREPLICAS /, '')})`;
+  return `lost the connection to Redis (${describeConnectError(err)})`;
 }

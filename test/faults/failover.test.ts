@@ -16,8 +16,8 @@
  *   during the window, connected values after, still running;
  * - `metrics`: every scrape answers 200 (launchctl_up 0 is allowed in the
  *   window), launchctl_up 1 after;
- * - `ingest` from stdin fed slowly and from a large file: every line in once,
- *   or exit 3 explaining the failover with a --from-line that completes it once;
+ * - `ingest` from stdin fed slowly and from a large file: each rides out the
+ *   failover by itself (exit 0) and every line is in the stream once;
  * - one-shot verbs (state --summary, trim --dry-run, checklist, warm) during
  *   the window: exit 3 explaining CLUSTERDOWN / the lost connection, never 70,
  *   never a stack trace; after it, their usual answer.
@@ -34,7 +34,7 @@ import { generateTraffic } from '../../src/domain/engagement/simulate.js';
 import { createKeys, utcDay } from '../../src/keys.js';
 import { startSiteStandIn, type SiteStandIn } from '../../src/standins/site.js';
 import { runCli, startCli, type CliProcess, type CliResult } from '../helpers/cli.js';
-import { expectPipelineExact, killMaster, masterPortOf, nodeCommand, pollUntil, startCluster, waitForPromotion, type KilledMaster, type LocalCluster } from '../helpers/faults.js';
+import { expectPipelineExact, killMaster, masterPortOf, nodeCommand, pollUntil, prefixOnMaster, startCluster, waitForPromotion, type KilledMaster, type LocalCluster } from '../helpers/faults.js';
 import { testSeed } from '../helpers/seed.js';
 import { expectExactlyOnce, markedLine, sleep } from './ingest-helpers.js';
 
@@ -82,15 +82,6 @@ const seen = {
   oneShots: [] as OneShot[],
   writerErrors: 0,
 };
-
-/** A key prefix with a hash tag whose slot the master on `port` serves. */
-async function prefixOnMaster(askPort: number, port: number, name: string): Promise<string> {
-  for (let i = 0; i < 1000; i++) {
-    const prefix = `{${name}${i}}:`;
-    if ((await masterPortOf(askPort, `${prefix}x`)) === port) return prefix;
-  }
-  throw new Error(`no hash tag found on the master on port ${port}`);
-}
 
 async function writeConfig(name: string, prefix: string, extra: Record<string, unknown> = {}): Promise<string> {
   const path = join(dir, `${name}.json`);
@@ -342,23 +333,15 @@ describe(`a cluster master killed under every verb (seed ${SEED})`, () => {
   });
 
   for (const kind of ['stdinIngest', 'fileIngest'] as const) {
-    it(`ingest (${kind === 'stdinIngest' ? 'stdin fed slowly' : 'a large file'}): every line in once, or exit 3 naming the failover and a --from-line that completes it once`, async () => {
+    it(`ingest (${kind === 'stdinIngest' ? 'stdin fed slowly' : 'a large file'}): carries on by itself, every line in once, exit 0`, async () => {
       const run = seen[kind]!;
       const total = kind === 'stdinIngest' ? STDIN_LINES : FILE_LINES;
       const runStream = createKeys(run.prefix).engagementStream(utcDay(Date.now()));
       const stderr = run.cli.stderr();
       expect(stderr).not.toMatch(STACK);
-      if (run.code !== 0) {
-        expect(run.code, stderr).toBe(3);
-        expect(stderr).toMatch(EXPLAINED);
-        const resume = /resume with: launchctl ingest (\S+) --from-line (\d+)/.exec(stderr);
-        expect(resume, stderr).not.toBeNull();
-        const again =
-          kind === 'stdinIngest'
-            ? await runCli(['-c', run.config, 'ingest', '-', '--from-line', resume![2]!], { input: seen.stdinIngest!.input, timeoutMs: 60_000 })
-            : await runCli(['-c', run.config, 'ingest', resume![1]!, '--from-line', resume![2]!], { timeoutMs: 60_000 });
-        expect(again.code, again.stderr).toBe(0);
-      }
+      // It rides out the failover (a 30 s reconnect window on a cluster) and counts a chunk once a replica has it.
+      expect(run.code, stderr).toBe(0);
+      if (kind === 'stdinIngest') expect(stderr).toMatch(/reconnected to Redis; carrying on/);
       const counts = new Map<number, number>();
       let from = '-';
       for (;;) {

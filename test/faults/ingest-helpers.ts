@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { createKeys, utcDay } from '../../src/keys.js';
 
@@ -35,7 +35,7 @@ export function todayStream(prefix: string): string {
 }
 
 /** How many times each line marker is in the stream. */
-export async function countMarkers(client: Redis, stream: string): Promise<Map<number, number>> {
+export async function countMarkers(client: Redis | Cluster, stream: string): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
   let from = '-';
   for (;;) {

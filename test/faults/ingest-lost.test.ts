@@ -6,7 +6,11 @@
  *   back, `--from-line N` finishes the job and every line is in exactly once
  *   across both runs (the uncertain transaction is not written twice);
  * - redis-server killed at random moments (seeded): always exit 3 with a
- *   one-line reason, never a stack trace.
+ *   one-line reason, never a stack trace;
+ * - redis-server restarted without persistence mid-run (the lines it had
+ *   acknowledged are gone with it): ingest does not carry on over the gap; it
+ *   stops with exit 3 naming the lost lines, and the resume line it prints
+ *   completes the input exactly once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,10 +18,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testSeed } from '../helpers/seed.js';
 import { startRedisServer } from '../../src/adapters/redis-server.js';
+import { startFaultServer } from '../helpers/faults.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { useTestRedis } from '../helpers/redis.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
-import { countMarkers, expectExactlyOnce, seededRandom, sleep, todayStream, writeCliConfig, writeMarkedFile } from './ingest-helpers.js';
+import { countMarkers, expectExactlyOnce, markedLine, seededRandom, sleep, todayStream, writeCliConfig, writeMarkedFile } from './ingest-helpers.js';
 
 const redis = useTestRedis();
 const LINES = 30_000;
@@ -99,6 +104,48 @@ describe('ingest when redis-server is killed', () => {
       expect(r.code, context).toBe(3);
       expect(r.stderr, context).toMatch(/^launchctl: (cannot reach Redis|lost the connection to Redis) at redis:\/\/127\.0\.0\.1:\d+/m);
       expect(r.stderr, context).not.toMatch(/\n\s+at |internal error/);
+    }
+  }, 40_000);
+});
+
+describe('ingest when redis-server restarts without persistence mid-run', () => {
+  it('stops with exit 3 naming the lines Redis lost; the printed resume completes the input exactly once', async () => {
+    const server = await startFaultServer();
+    try {
+      const prefix = redis.prefix();
+      const config = await writeCliConfig(dir, server.url, prefix);
+      const stream = todayStream(prefix);
+      const lines = Array.from({ length: 5000 }, (_, i) => markedLine(i + 1));
+      const cli = startCli(['-c', config, 'ingest', '-']);
+      cli.child.stdin.on('error', () => undefined);
+      // Three chunks of 1,000 in Redis, then a restart that loses them, then the rest of the input.
+      cli.child.stdin.write(lines.slice(0, 3000).join('\n') + '\n');
+      const probe = server.client();
+      try {
+        for (let i = 0; i < 500 && (await probe.xlen(stream)) < 3000; i++) await sleep(10);
+        expect(await probe.xlen(stream)).toBe(3000);
+      } finally {
+        probe.disconnect();
+      }
+      await server.restartWithoutPersistence();
+      cli.child.stdin.end(lines.slice(3000).join('\n') + '\n');
+      const code = await cli.exited;
+      const stderr = cli.stderr();
+      expect(code, stderr).toBe(3);
+      expect(stderr).toMatch(/Redis lost lines 1-3000 it had acknowledged in \S+ \(restarted without persistence, or failed over/);
+      expect(stderr).toMatch(/no line is certainly in the stream yet; resume with: launchctl ingest - --from-line 1\b/);
+      expect(stderr).not.toMatch(/\n\s+at |internal error/);
+
+      const again = await runCli(['-c', config, 'ingest', '-', '--from-line', '1'], { input: lines.join('\n') + '\n' });
+      expect(again.code, again.stderr).toBe(0);
+      const client = server.client();
+      try {
+        expectExactlyOnce(await countMarkers(client, stream), lines.length, `after the resume\n${stderr}\n${again.stderr}`);
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await server.stop();
     }
   }, 40_000);
 });

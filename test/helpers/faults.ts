@@ -233,6 +233,15 @@ export async function masterPortOf(askPort: number, key: string): Promise<number
   return owner.port;
 }
 
+/** A key prefix with a hash tag whose slot the master on `port` serves. */
+export async function prefixOnMaster(askPort: number, port: number, name: string): Promise<string> {
+  for (let i = 0; i < 1000; i++) {
+    const prefix = `{${name}${i}}:`;
+    if ((await masterPortOf(askPort, `${prefix}x`)) === port) return prefix;
+  }
+  throw new Error(`no hash tag found on the master on port ${port}`);
+}
+
 export interface KilledMaster {
   /** The killed master's port. */
   port: number;

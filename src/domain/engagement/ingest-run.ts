@@ -35,7 +35,7 @@ export function checkIngestConfig(config: LaunchConfig): void {
 }
 
 /** Ingests NDJSON from `input` (exactly once across lost connections; docs/ingest.md). Throws UnreachableError when Redis cannot be reached at the start. */
-export async function runIngest(input: AsyncIterable<Buffer | string>, options: RunIngestOptions): Promise<IngestRun> {
+export async function runIngest(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: RunIngestOptions): Promise<IngestRun> {
   const { config } = options;
   checkIngestConfig(config);
   const closers: (() => Promise<void>)[] = [];

@@ -1,10 +1,14 @@
 // NDJSON ingestion for `launchctl ingest`: bytes in, lines split here with a
 // bound (an oversized line is skipped while streaming, never held whole), one
 // MULTI per chunk of events that also records the run's progress, so a run cut
-// by a lost connection resumes without writing any event twice.
+// by a lost connection resumes without writing any event twice. On a cluster
+// a chunk counts as written only once a replica of its master has it (WAIT):
+// a failover then loses nothing ingest reported.
 import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from '../../adapters/redis.js';
 import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
+import { masterOfKey, replicated } from '../../adapters/redis.js';
+import { UnreachableError } from '../../errors.js';
 import { createKeys, utcDay } from '../../keys.js';
 import { DAY_MS } from '../../util/duration.js';
 import { buildEntryFields, checkEvent, type EventCheck } from './event.js';
@@ -20,6 +24,8 @@ export const PROGRESS_TTL_S = 86_400;
 /** Bytes of the first line that identify the input (its `source`). */
 const SOURCE_BYTES = 4096;
 const DEFAULT_RECONNECT_WINDOW_MS = 5000;
+/** How long one WAIT for a replica may take before the chunk is tried again over a new connection. */
+export const DEFAULT_REPLICA_WAIT_MS = 2000;
 const RECONNECT_PAUSE_MS = 250;
 
 export interface LineError {
@@ -148,6 +154,13 @@ export interface IngestLinesOptions extends IngestOptions {
   replyTimeoutMs?: number;
   /** Told when the connection was lost and when ingestion carries on over a new one. */
   onConnection?: (event: 'lost' | 'restored', err?: unknown) => void;
+  /**
+   * Where the connection can tell (a cluster), a chunk counts as written only
+   * once a replica of its master has it: WAIT for up to this long, then the
+   * chunk is checked and confirmed again over a new connection (within the
+   * reconnect window). 0 trusts the master's reply alone (default 2000).
+   */
+  replicaWaitMs?: number;
 }
 
 /** A connection for ingestLines: commands, chunk transactions, and the id of the connection that carries them. */
@@ -155,6 +168,12 @@ export interface IngestConnection extends CommandCaller {
   execChunk(chunk: EntryChunk, maxLen: number): Promise<void>;
   /** CLIENT ID of the connection that carries the chunks, for CLIENT KILL after a loss; undefined on a cluster. */
   chunkConnectionId(): Promise<string | undefined>;
+  /**
+   * True once a replica of the master that holds `key` has every write this
+   * connection sent it (or that master has no replica); false when the wait
+   * timed out. Absent where it cannot be told (a single Redis: no failover to lose a write in).
+   */
+  replicated?(key: string, timeoutMs: number): Promise<boolean>;
   close(): void;
 }
 
@@ -171,8 +190,32 @@ export function redisConnection(client: RedisClient): IngestConnection {
       await execChunk(client, chunk, maxLen);
     },
     chunkConnectionId: () => (id ??= isClusterClient(client) ? Promise.resolve(undefined) : client.call('CLIENT', 'ID').then(String)),
+    ...(isClusterClient(client)
+      ? {
+          replicated: async (key: string, timeoutMs: number) => {
+            const node = masterOfKey(client, key);
+            return node !== undefined && (await replicated(node, timeoutMs));
+          },
+        }
+      : {}),
     close: () => client.disconnect(),
   };
+}
+
+/**
+ * Chunks Redis had acknowledged are gone (a restart without persistence, or a
+ * failover to a replica that did not have them yet): exit 3; certainLine is
+ * set back to what the stream holds.
+ */
+export class AcknowledgedLinesLostError extends UnreachableError {
+  override name = 'AcknowledgedLinesLostError';
+  constructor(
+    readonly stream: string,
+    readonly firstLost: number,
+    readonly lastLost: number,
+  ) {
+    super(`Redis lost lines ${firstLost}-${lastLost} it had acknowledged in ${stream} (restarted without persistence, or failed over to a replica that did not have them)`, 'NOREPLICAS');
+  }
 }
 
 interface Chunk extends EntryChunk {
@@ -208,6 +251,9 @@ export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterab
   let bytes = 0;
   let inFlight: Promise<void> | undefined;
   let failure: Error | undefined;
+  const replicaWaitMs = options.replicaWaitMs ?? DEFAULT_REPLICA_WAIT_MS;
+  /** The chunks this run stored, per stream, in order: what a failover may have taken back. */
+  const stored = new Map<string, { firstLine: number; lastLine: number; events: number }[]>();
 
   const reject = (line: number, reason: string) => {
     result.rejected++;
@@ -222,6 +268,10 @@ export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterab
       () => {
         result.ingested += chunk.entries.length;
         result.certainLine = chunk.lastLine;
+        const list = stored.get(chunk.stream);
+        const entry = { firstLine: chunk.firstLine, lastLine: chunk.lastLine, events: chunk.entries.length };
+        if (list) list.push(entry);
+        else stored.set(chunk.stream, [entry]);
         options.onProgress?.(result.ingested, chunk.bytesAtEnd);
       },
       (err: unknown) => {
@@ -265,12 +315,45 @@ export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterab
     }
   };
 
+  /**
+   * Where the connection can tell, waits until a replica has the chunk; a wait
+   * that times out (a replica behind, a master failing) is tried again over a
+   * new connection, as a lost one is.
+   */
+  const confirmReplicated = async (chunk: Chunk, rewrite?: string) => {
+    if (replicaWaitMs <= 0 || !client.replicated) return;
+    // WAIT confirms what this connection wrote. Over a new connection that wrote
+    // nothing yet it would confirm nothing: the record is written again first
+    // (the same value), and a replica that has it has everything before it.
+    if (rewrite !== undefined) await client.call('HSET', chunk.progress!.key, chunk.progress!.field, rewrite);
+    // Inside the reply deadline, so a slow replica reads as one, not as a lost connection.
+    const waitMs = options.replyTimeoutMs ? Math.min(replicaWaitMs, Math.floor(options.replyTimeoutMs / 2)) : replicaWaitMs;
+    if (await client.replicated(chunk.stream, waitMs)) return;
+    throw Object.assign(new Error(`NOREPLICAS no replica of the master of ${chunk.stream} confirmed lines ${chunk.firstLine}-${chunk.lastLine} within ${waitMs} ms`), { name: 'ReplyError' });
+  };
+
+  /**
+   * After a loss: the progress record must still reach the chunks this run
+   * stored in the stream before. When it does not, a failover took them back:
+   * certainLine and ingested go back to what the stream holds, and the run stops.
+   */
+  const checkNothingLost = (chunk: Chunk, record: { runId: string; lastLine: number } | null) => {
+    const list = stored.get(chunk.stream) ?? [];
+    const held = record && record.runId === result.runId ? record.lastLine : 0;
+    const lost = list.filter((c) => c.lastLine > held);
+    if (lost.length === 0) return;
+    result.certainLine = Math.min(result.certainLine, lost[0]!.firstLine - 1);
+    result.ingested -= lost.reduce((n, c) => n + c.events, 0);
+    throw new AcknowledgedLinesLostError(chunk.stream, lost[0]!.firstLine, lost.at(-1)!.lastLine);
+  };
+
   const storeChunk = (chunk: Chunk): Promise<void> =>
     reconnecting(async (afterLoss) => {
       if (afterLoss) {
         // The chunk sent without a reply may have been executed: its progress record says.
         const record = parseProgress((await client.call('HGET', chunk.progress!.key, chunk.progress!.field)) as string | null);
-        if (record && record.runId === result.runId && record.lastLine >= chunk.lastLine) return;
+        checkNothingLost(chunk, record);
+        if (record && record.runId === result.runId && record.lastLine >= chunk.lastLine) return confirmReplicated(chunk, `${record.runId} ${record.lastLine}`);
       }
       try {
         await withOomRoom(client, chunk.stream, chunk.entries.length, options, () => client.execChunk(chunk, options.config.streams.maxLen));
@@ -283,6 +366,7 @@ export async function ingestLines(input: AsyncIterable<Buffer | string> | Iterab
         }
         throw err;
       }
+      await confirmReplicated(chunk);
     });
 
   /** Sends the events gathered so far as one chunk covering the lines up to lastLine. */
