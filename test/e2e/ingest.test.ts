@@ -180,6 +180,13 @@ describe('launchctl ingest', () => {
     expect(r.stderr).toContain('--from-line');
   });
 
+  it('--reconnect-window takes a duration (exit 2 naming the flag, nothing written)', async () => {
+    const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'ingest', '-', '--reconnect-window', 'soon'], { input: `${line(randomUUID(), 'scroll', 10)}\n` });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--reconnect-window: expected a duration like 500ms, 30s');
+    expect(await redis.client().exists(createKeys(redis.prefix()).engagementStream(utcDay(Date.now())))).toBe(0);
+  });
+
   it('consume rejects a bad flag value naming the flag (exit 2)', async () => {
     const r = await runCli(['-c', await writeConfig(), '--redis', redis.url(), 'consume', '--once', '--reclaim-idle', 'soon']);
     expect(r.code).toBe(2);
