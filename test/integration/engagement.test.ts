@@ -168,6 +168,68 @@ describe.skipIf(onCluster())('exactly-once state updates (single Redis: states a
   });
 });
 
+// Record mode (how the consumer runs on a cluster): counters are written from the
+// returned deltas, after the call. A call whose reply was lost applied its
+// entries: run again (a client re-sending it), or retried naming it, it gives
+// its deltas back, once; any other call finding those entries done gives none.
+describe('record mode: the deltas of a call whose reply was lost', () => {
+  const setup = async () => {
+    const { config, client: c } = await connect();
+    let n = 0;
+    const base = { keys: createKeys(config.redis.keyPrefix), rules: buildRules(config.conversion), updateCounters: false, nowMs: 5 };
+    /** A call with an id of its own (or `as`: the same call sent again), as the consumer makes them. */
+    const call = (inputs: ApplyInput[], options: { recoverable?: string[]; as?: string } = {}) =>
+      callApply(c, inputs, { ...base, callId: options.as ?? `t-${++n}`, recoverable: options.recoverable ?? [] });
+    return { call, lastId: () => `t-${n}` };
+  };
+  const input = (userId: string, id: string, eventType: EngagementEvent['eventType'], ts: number): ApplyInput => ({ userId, token: `2026-12-08/${id}`, eventType, ts });
+
+  it('a retry naming the lost call gets its deltas (a variant and bucket move included), once', async () => {
+    const { call, lastId } = await setup();
+    const user = randomUUID();
+    await call([input(user, '1-0', 'hover', 1000)]);
+    // The "lost" call: its reply is the truth the retry must give back.
+    const lost = [input(user, '2-0', 'cta_click', 2000), input(user, '3-0', 'form_submit', 3000)];
+    const truth = await call(lost);
+    const lostId = lastId();
+    expect(truth.statuses).toEqual(['applied', 'applied']);
+    expect(truth.deltas.get('variant:pricing')).toBe(1);
+    const retry = await call(lost, { recoverable: [lostId] });
+    expect(retry.statuses).toEqual(['recovered', 'recovered']);
+    expect(retry.deltas).toEqual(truth.deltas);
+    // Once: a second retry finds nothing to give back.
+    const again = await call(lost, { recoverable: [lostId] });
+    expect(again.statuses).toEqual(['done-elsewhere', 'done-elsewhere']);
+    expect(again.deltas.size).toBe(0);
+  });
+
+  it('the same call run again (a client re-sending it after a reconnect) gets its own deltas; a first state gives back the new user', async () => {
+    const { call, lastId } = await setup();
+    const user = randomUUID();
+    const lost = [input(user, '5-0', 'scroll', 1000)];
+    const truth = await call(lost);
+    expect(truth.deltas.get('users')).toBe(1);
+    const resent = await call(lost, { as: lastId() });
+    expect(resent.statuses).toEqual(['recovered']);
+    expect(resent.deltas).toEqual(truth.deltas);
+  });
+
+  it('nothing for another call (another consumer, an earlier run), nor once another call changed the state: never counted twice', async () => {
+    const { call, lastId } = await setup();
+    const user = randomUUID();
+    const lost = [input(user, '7-0', 'scroll', 1000)];
+    await call(lost);
+    const lostId = lastId();
+    const other = await call(lost);
+    expect(other.statuses).toEqual(['done-elsewhere']);
+    expect(other.deltas.size).toBe(0);
+    await call([input(user, '8-0', 'hover', 2000)]);
+    const late = await call(lost, { recoverable: [lostId] });
+    expect(late.statuses).toEqual(['done-elsewhere']);
+    expect(late.deltas.size).toBe(0);
+  });
+});
+
 describe('library API', () => {
   it('ingestEngagement pipelines concurrent calls into today’s stream with field/value pairs', async () => {
     const { config, client: c } = await connect();

@@ -69,6 +69,15 @@ export interface ApplyCallOptions {
   watermark?: string;
   /** Record mode: server time (ms) after which the call writes nothing (a paused consumer's fence). */
   deadline?: number;
+  /**
+   * Record mode: this call's id, kept in the states it changes, so that a
+   * re-execution of it (a client re-sending after a reconnect) or a retry
+   * naming it in `recoverable` gets its counter deltas back, once
+   * ('recovered'); see the header of apply-events.lua.
+   */
+  callId?: string;
+  /** Record mode: ids of this consumer's calls whose reply it never heard. */
+  recoverable?: readonly string[];
   /** Update conv:stats in the script (single Redis); false on a Cluster. */
   updateCounters: boolean;
   returnStates?: boolean;
@@ -76,12 +85,13 @@ export interface ApplyCallOptions {
 }
 
 /** What the script did with one entry (see the header of apply-events.lua). */
-export type ApplyStatus = 'applied' | 'reset' | 'done-elsewhere' | 'dead-lettered' | 'no-group' | 'ack-failed';
+export type ApplyStatus = 'applied' | 'reset' | 'done-elsewhere' | 'recovered' | 'dead-lettered' | 'no-group' | 'ack-failed';
 
 const STATUS_BY_CODE: Record<string, ApplyStatus> = {
   a: 'applied',
   r: 'reset',
   d: 'done-elsewhere',
+  p: 'recovered',
   x: 'dead-lettered',
   g: 'no-group',
   e: 'ack-failed',
@@ -125,6 +135,8 @@ export function buildApplyArgs(inputs: readonly ApplyInput[], options: ApplyCall
   args.push(w.hover, w.scroll, w.cta_click, w.form_submit, rules.pricingAtUnits, rules.videoBelowUnits, rules.idleMs, rules.stateTtlS);
   args.push(options.updateCounters ? '1' : '0', options.returnStates ? '1' : '0', options.nowMs, MAX_APPLIED_RECORDS);
   args.push(options.group ?? '', streams.length, inputs.length, options.deadline ?? '', options.watermark ?? NO_WATERMARK, options.deadMaxLen ?? 0, dead.length, options.consumer ?? '');
+  const recoverable = options.recoverable ?? [];
+  args.push(options.callId ?? '', recoverable.length, ...recoverable);
   inputs.forEach((input, i) => {
     args.push(input.stream === undefined ? 0 : input.stream + 1, input.token, indexes[i]!, input.eventType, input.ts);
   });

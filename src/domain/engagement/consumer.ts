@@ -45,6 +45,7 @@
 // atomic step. On a Cluster the script returns the deltas and the consumer
 // writes them right after: eventually consistent (a crash in between skews
 // them), repaired by `state --summary --deep --repair`.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { masterOfKey, replicated, scanKeys, withRedis, type RedisClient, type RedisMode } from '../../adapters/redis.js';
 import { isClusterClient, isCommandTimeout, isConnectionError, isTransientRedisError, replyErrorCode } from '../../adapters/redis-errors.js';
@@ -55,7 +56,7 @@ import { sleep } from '../../util/sleep.js';
 import { fullJitterDelayMs } from '../../util/backoff.js';
 import { APPLY_EVENTS, appliedRecord, buildApplyArgs, callApply, NO_WATERMARK, parseApplyReply, type ApplyInput, type ApplyReply, type ApplyStatus } from './apply.js';
 import { checkEntryFields } from './event.js';
-import { luaScript, prepareScripts, runScript } from '../../adapters/lua.js';
+import { evalScript, luaScript, prepareScripts, runScript } from '../../adapters/lua.js';
 import { sendCommands, type RedisCommand } from '../../adapters/redis-commands.js';
 import { buildRules, type ConversionRules } from './rules.js';
 import { compareStreamIds, minStreamId } from '../../adapters/stream-id.js';
@@ -73,6 +74,8 @@ const REPLICA_WAIT_MS = 500;
 const FENCE_TTL_MS = 60_000;
 /** scripts/forget-consumer.lua: KEYS[1] the day stream. */
 const FORGET_CONSUMER = luaScript('forgetConsumer', import.meta.url, 'scripts/forget-consumer.lua', 1);
+/** scripts/pay-deltas.lua: KEYS[1] conv:stats. */
+const PAY_DELTAS = luaScript('payDeltas', import.meta.url, 'scripts/pay-deltas.lua', 1);
 const BACKOFF = { baseDelayMs: 100, maxDelayMs: 5000 };
 /** Clock skew allowed between Cluster nodes by the paused-consumer fence (see the header). */
 const FENCE_MARGIN_MS = 1000;
@@ -209,7 +212,14 @@ class ConsumerWorker {
   /** Cluster: counter deltas of applied entries not yet added to conv:stats (its write failed); see payOwedDeltas. */
   private readonly owedDeltas = new Map<string, number>();
   /** Cluster: "<stream> <id>" of entries sent in a script call that got no reply (it may have run). */
-  private readonly uncertain = new Set<string>();
+  /** "<stream> <id>" of entries sent in a call whose reply never came → that call's id. */
+  private readonly uncertain = new Map<string, string>();
+  private calls = 0;
+  /** The payment of counter deltas in flight (sent, not confirmed), and how many this run made. */
+  private payment: { mark: string; deltas: [string, number][] } | undefined;
+  private payments = 0;
+  /** Tells this process's call ids from those of an earlier run under the same consumer name. */
+  private readonly runTag = randomBytes(4).toString('hex');
 
   constructor(private readonly o: ConsumerOptions) {
     this.keys = createKeys(o.config.redis.keyPrefix);
@@ -296,7 +306,7 @@ class ConsumerWorker {
           batch = outcome.batch;
         } else batch = await this.readNew();
         if (batch.entries.length === 0) {
-          if (this.owedDeltas.size > 0) await this.payOwedDeltas(this.now());
+          if (this.owesCounters()) await this.payOwedDeltas(this.now());
           this.recovered();
           if (this.o.once || this.o.signal.aborted) break;
           continue;
@@ -350,7 +360,7 @@ class ConsumerWorker {
         if (!held) await dropNext();
       }
     }
-    if (this.owedDeltas.size > 0) {
+    if (this.owesCounters()) {
       // Stopping: one last try, else say what `state --summary --deep --repair` will have to recount.
       await this.payOwedDeltas(this.now()).catch((err: unknown) => this.o.onWarn?.(`the counters in ${this.keys.convStats()} could not be updated (${describe(err)}): \`launchctl state --summary --deep --repair\` recounts them`));
     }
@@ -649,7 +659,7 @@ class ConsumerWorker {
   private count(statuses: readonly ApplyStatus[]): void {
     for (const s of statuses) {
       if (s === 'dead-lettered') this.totals.deadLettered++;
-      else if (s === 'applied' || s === 'reset' || s === 'done-elsewhere') {
+      else if (s === 'applied' || s === 'reset' || s === 'done-elsewhere' || s === 'recovered') {
         this.totals.processed++;
         if (s === 'done-elsewhere') this.totals.duplicates++;
         else this.totals.applied++;
@@ -731,12 +741,20 @@ class ConsumerWorker {
     const statuses = new Array<ApplyStatus>(apply.length);
     const deltas = new Map<string, number>();
     let stale = false;
+    const callIds = [...byUser.keys()].map(() => `${this.runTag}-${++this.calls}`);
     const settled = await Promise.allSettled(
-      [...byUser.values()].map(async (indexes) => {
+      [...byUser.values()].map(async (indexes, c) => {
+        // Calls of this consumer that sent these entries without a reply: their states may hold their deltas.
+        const recoverable = new Set<string>();
+        for (const i of indexes) {
+          const call = this.uncertain.get(`${apply[i]!.d.stream} ${apply[i]!.d.id}`);
+          if (call) recoverable.add(call);
+        }
+        const callId = callIds[c]!;
         const reply: ApplyReply = await callApply(
           this.o.client,
           indexes.map((i) => ({ userId: apply[i]!.userId, token: appliedRecord(apply[i]!.d.day, apply[i]!.d.id), eventType: apply[i]!.eventType, ts: apply[i]!.ts })),
-          { keys: this.keys, rules: this.rules, watermark: this.watermark, deadline, updateCounters: false, nowMs },
+          { keys: this.keys, rules: this.rules, watermark: this.watermark, deadline, updateCounters: false, nowMs, callId, recoverable: [...recoverable] },
         );
         if (reply.stale) {
           stale = true;
@@ -745,16 +763,17 @@ class ConsumerWorker {
         indexes.forEach((i, k) => (statuses[i] = reply.statuses[k]!));
         for (const [field, delta] of reply.deltas) deltas.set(field, (deltas.get(field) ?? 0) + delta);
       }).map((call, c) => call.catch((err: unknown) => {
-        // No reply: the script may have run (the master died after it, the reply was lost).
-        if (isConnectionError(err) || isCommandTimeout(err)) {
-          // Bounded: entries that never come back to this consumer (reclaimed by another) are forgotten eventually.
-          if (this.uncertain.size > 100_000) this.uncertain.clear();
-          for (const i of [...byUser.values()][c]!) this.uncertain.add(`${apply[i]!.d.stream} ${apply[i]!.d.id}`);
-        }
+        // No reply: the script may have run (the master died after it, the reply was lost,
+        // the client gave up while it ran). Any failure counts: a retry naming a call that
+        // did not run finds no state it changed, so naming it too is harmless.
+        // Bounded: entries that never come back to this consumer (reclaimed by another) are forgotten eventually.
+        if (this.uncertain.size > 100_000) this.uncertain.clear();
+        for (const i of [...byUser.values()][c]!) this.uncertain.set(`${apply[i]!.d.stream} ${apply[i]!.d.id}`, callIds[c]!);
         throw err;
       })),
     );
-    // Entries found done that a call of this consumer without a reply may have applied: their deltas are unknown.
+    // Entries found done that a call of this consumer without a reply may have applied, and whose
+    // deltas could not be recovered (another call changed the state since): those deltas are unknown.
     let uncounted = 0;
     apply.forEach((a, i) => {
       const key = `${a.d.stream} ${a.d.id}`;
@@ -762,7 +781,7 @@ class ConsumerWorker {
     });
     if (uncounted > 0) {
       this.o.onWarn?.(
-        `${uncounted} entries were found applied by a call whose reply was lost (the connection dropped, a master failing over): the states are exact, but ${this.keys.convStats()} may count up to ${uncounted} events fewer (and their users' variant moves), as their deltas are not known`,
+        `${uncounted} entries were found applied by a call whose reply was lost (the connection dropped, a master failing over): the states are exact, but ${this.keys.convStats()} may count up to ${uncounted} events fewer (and their users' variant moves), as their deltas are not known (another call changed those states since)`,
       );
     }
     // The deltas of the calls that went through are written even when another failed.
@@ -782,7 +801,10 @@ class ConsumerWorker {
         dead.map(({ d, reason }) => ['xadd', target, 'MAXLEN', '~', maxLen, '*', ...(d.fields ?? []), 'reason', reason, 'sourceStream', d.stream, 'sourceId', d.id]),
       );
       for (const [err] of written) if (err) throw err;
-      await this.send([['hincrby', this.keys.convStats(), 'deadLettered', dead.length]]);
+      // With the other deltas, counted once; a payment that fails now is sent again later
+      // (throwing would retry the batch and write its dead letters twice).
+      this.owedDeltas.set('deadLettered', (this.owedDeltas.get('deadLettered') ?? 0) + dead.length);
+      await this.payOwedDeltas(nowMs).catch(() => undefined);
     }
     // An ack is final; a state write a master acknowledged is not, until a replica has
     // it (a failover can lose it). So the states' masters confirm before anything is acked.
@@ -801,24 +823,29 @@ class ConsumerWorker {
   }
 
   /**
-   * Adds the counter deltas owed to conv:stats (Cluster). A write that failed
-   * (its master failing over, the connection lost) keeps them owed and throws:
-   * the batch is held and retried, and its entries are then found applied (by
-   * their records) and bring no deltas of their own, so these are the only
-   * record of them. The writes go to one key, one node, in one pipeline: they
-   * fail or pass together.
+   * Adds the counter deltas owed to conv:stats (Cluster), as one payment that
+   * counts once however often it is sent (scripts/pay-deltas.lua): a payment
+   * whose reply was lost stays in flight, unchanged, and is sent again; a
+   * client re-sending it after a reconnect changes nothing either. A failed
+   * payment throws: the batch is held and retried, and its entries are then
+   * found applied (by their records), so the payment is the only record of
+   * their deltas. Deltas owed meanwhile go in the next payment.
    */
+  private owesCounters(): boolean {
+    return this.owedDeltas.size > 0 || this.payment !== undefined;
+  }
+
   private async payOwedDeltas(nowMs: number): Promise<void> {
-    if (this.owedDeltas.size === 0) return;
-    const stats = this.keys.convStats();
-    const owed = [...this.owedDeltas];
-    const results = await this.send([...owed.map(([field, delta]) => ['hincrby', stats, field, delta]), ['hset', stats, 'updatedAt', nowMs]]);
-    // Paid field by field: a write that went through is not owed again.
-    owed.forEach(([field], i) => {
-      if (!results[i]?.[0]) this.owedDeltas.delete(field);
-    });
-    const failed = results.find(([err]) => err)?.[0];
-    if (failed && this.owedDeltas.size > 0) throw failed;
+    for (;;) {
+      if (!this.payment) {
+        if (this.owedDeltas.size === 0) return;
+        this.payment = { mark: `${this.runTag} ${++this.payments}`, deltas: [...this.owedDeltas] };
+        this.owedDeltas.clear();
+      }
+      const { mark, deltas } = this.payment;
+      await evalScript(this.o.client, PAY_DELTAS, [this.keys.convStats()], [`paid:${this.o.consumer}`, mark, nowMs, ...deltas.flat()]);
+      this.payment = undefined;
+    }
   }
 
   /** XACK per stream for a batch (Cluster; on a single Redis the script acks). */

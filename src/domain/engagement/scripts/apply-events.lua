@@ -40,14 +40,26 @@
 -- ARGV[20]           this consumer's name (ack mode: only entries pending for it
 --                    are applied; a stream's entries come in ID order, as
 --                    XREADGROUP, XAUTOCLAIM and history reads return them)
--- ARGV[21+5(i-1)..]  entry i: stream index s (0: not acked here), entry id (s > 0)
+-- ARGV[21]           this call's id (record mode; '' for none): a state the call
+--                    applies entries to keeps what the call did in its
+--                    `lastCall` field, "<last record>|<entries>|<variant
+--                    before>|<bucket before>|<call id>"
+-- ARGV[22]           r, the number of call ids that follow
+-- ARGV[23..22+r]     calls of this consumer whose reply it never heard. A state
+--                    whose lastCall is one of them, or this call itself (a
+--                    client that re-sent it after a reconnect), and whose last
+--                    record is among the entries this call finds done, gives
+--                    that call's counter deltas back, once (lastCall is then
+--                    removed): the counters stay exact across lost replies
+-- ARGV[23+r+5(i-1)..] entry i: stream index s (0: not acked here), entry id (s > 0)
 --                    or record "<day>/<id>" (s = 0; '' for none), state key
 --                    index k, eventType, ts (client ms, the clock of the rules)
 -- then, per dead entry: stream index s, entry id, reason, field count f, f fields
 --
 -- Returns { statuses, deltas, ackError, state_1..state_n }, statuses one character per
 -- entry then per dead entry: 'a' applied, 'r' applied over a corrupt value that
--- was reset, 'd' skipped (already acked or recorded: done elsewhere), 'x'
+-- was reset, 'd' skipped (already acked or recorded: done elsewhere), 'p'
+-- applied by the call being recovered (its deltas are in this reply), 'x'
 -- dead-lettered, 'g' not applied because the group or stream is gone (NOGROUP),
 -- 'e' not applied because XACK failed otherwise (the entry stays pending);
 -- deltas a flat list field, delta of the counters change; ackError the first
@@ -88,7 +100,12 @@ wmSeq = tonumber(wmSeq) or 0
 local deadMaxLen = ARGV[18]
 local m = tonumber(ARGV[19])
 local consumer = ARGV[20]
-local FIRST = 21
+local callId = ARGV[21]
+local recoverable = {}
+local r = tonumber(ARGV[22])
+for j = 1, r do recoverable[ARGV[22 + j]] = true end
+if callId ~= '' then recoverable[callId] = true end
+local FIRST = 23 + r
 local KEY0 = 2 + S
 
 local function bucket(units)
@@ -138,7 +155,7 @@ local function load(key)
   if type(v.events) ~= 'number' then v.events = 0 end
   local plain = true
   for k in pairs(v) do
-    if k ~= 'variant' and k ~= 'confidence' and k ~= 'lastUpdated' and k ~= 'events' and k ~= 'applied' then plain = false end
+    if k ~= 'variant' and k ~= 'confidence' and k ~= 'lastUpdated' and k ~= 'events' and k ~= 'applied' and k ~= 'lastCall' then plain = false end
   end
   return v, false, plain
 end
@@ -162,7 +179,7 @@ local function encode(s, plain)
     end
     applied = kept
   end
-  if #applied == 0 and plain then
+  if #applied == 0 and plain and not s.lastCall then
     -- A state with only the four fields (every state in ack mode): formatted
     -- directly, in FAST_SHAPE, with the numbers as cjson writes them (%.14g).
     return string.format('{"variant":"%s","confidence":%.14g,"lastUpdated":%.14g,"events":%d}', s.variant, s.confidence, s.lastUpdated, s.events)
@@ -302,7 +319,11 @@ for i = 1, n do
     ns.confidence = units / UNITS
     ns.lastUpdated = st and math.max(st.lastUpdated, ts) or ts
     ns.events = ns.events + 1
-    if s == 0 and token ~= '' then ns.applied[#ns.applied + 1] = token end
+    if s == 0 and token ~= '' then
+      ns.applied[#ns.applied + 1] = token
+      c.lastToken = token
+      c.applied = (c.applied or 0) + 1
+    end
     c.s = ns
     c.dirty = true
     appliedCount = appliedCount + 1
@@ -314,6 +335,12 @@ for i = 1, n do
     end
   elseif verdict == 0 then
     statuses[i] = 'd'
+    if s == 0 and token ~= '' then
+      c.done = c.done or {}
+      c.done[#c.done + 1] = i
+      c.doneTokens = c.doneTokens or {}
+      c.doneTokens[token] = true
+    end
   else
     statuses[i] = verdict
   end
@@ -354,8 +381,42 @@ local variantDelta = { default = 0, pricing = 0, video = 0 }
 local histDelta = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 -- In ack mode the state keeps no records: an older version's list is dropped.
 local keepRecords = S == 0
+-- Recovery: the last call on a state was this consumer's lost one when its last
+-- record is among this call's done entries. Its deltas: from the state before
+-- it (lastCall) to the state it left (as loaded here).
+local recovered = 0
+if callId ~= '' then
+  for _, key in ipairs(order) do
+    local c = cache[key]
+    local last = c.s and c.doneTokens and c.v0 and c.s.lastCall
+    local token, count, v0, b0, by
+    if type(last) == 'string' then token, count, v0, b0, by = string.match(last, '^(.-)|(%d+)|(%l*)|(%d*)|(.*)$') end
+    if token and c.doneTokens[token] and recoverable[by] then
+      recovered = recovered + tonumber(count)
+      if v0 == '' then
+        users = users + 1
+      else
+        variantDelta[v0] = (variantDelta[v0] or 0) - 1
+        histDelta[tonumber(b0) + 1] = histDelta[tonumber(b0) + 1] - 1
+      end
+      variantDelta[c.v0] = variantDelta[c.v0] + 1
+      histDelta[c.b0 + 1] = histDelta[c.b0 + 1] + 1
+      for _, i in ipairs(c.done) do statuses[i] = 'p' end
+      -- Once: a second recovery finds no lastCall.
+      c.s.lastCall = nil
+      c.rewrite = true
+    end
+  end
+end
 for _, key in ipairs(order) do
   local c = cache[key]
+  if c.dirty and c.lastToken and callId ~= '' then
+    -- Record mode: what this call did to the state, for a recovery if its reply is lost.
+    c.s.lastCall = c.lastToken .. '|' .. c.applied .. '|' .. (c.v0 or '') .. '|' .. (c.v0 and c.b0 or '') .. '|' .. callId
+  end
+  if c.rewrite and not c.dirty then
+    redis.call('SET', key, encode(c.s, c.plain), 'EX', ttl)
+  end
   if c.dirty then
     if not keepRecords then c.s.applied = {} end
     -- In ack mode the gate has written, so Redis admits this SET; in record
@@ -382,7 +443,7 @@ local function emit(field, d)
     if updateCounters then redis.pcall('HINCRBY', KEYS[1], field, tostring(d)) end
   end
 end
-emit('events', appliedCount)
+emit('events', appliedCount + recovered)
 emit('users', users)
 emit('variant:default', variantDelta.default)
 emit('variant:pricing', variantDelta.pricing)
