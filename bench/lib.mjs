@@ -39,8 +39,8 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
  * and its reference alike. (Measured one after the other, the first bare INFO
  * ran before its code was warm and made the reference 3x slower.)
  */
-export async function measurePair(a, b, samples) {
-  for (let i = 0; i < 30; i++) {
+export async function measurePair(a, b, samples, warmup = 30) {
+  for (let i = 0; i < warmup; i++) {
     await a();
     await b();
   }
