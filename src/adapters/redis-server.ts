@@ -33,6 +33,8 @@ export interface StartRedisOptions {
    * fifth of Linux's ephemeral ports (32768-60999) and may be taken by anyone.
    */
   clusterBus?: boolean;
+  /** A server that speaks only TLS: the port (picked or fixed) is its TLS port, the plain port is off; clients need not present a certificate. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
   /** Where free ports come from (default findFreePort; a test passes one that hands out a taken port first). */
   pickPort?: () => Promise<number>;
   binary?: string;
@@ -81,7 +83,10 @@ async function startOnce(options: StartRedisOptions): Promise<RedisServerHandle>
   const port = options.port ?? (await pick());
   const bus = options.clusterBus ? ['--cluster-port', String(await pick())] : [];
   const dir = await mkdtemp(join(tmpdir(), 'launchctl-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...bus, ...(options.args ?? [])];
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-ca-cert-file', options.tls.caFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...bus, ...(options.args ?? [])];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   options.onSpawn?.(child);
   let log = '';
@@ -124,7 +129,7 @@ async function startOnce(options: StartRedisOptions): Promise<RedisServerHandle>
     };
     child.stdout?.on('data', onData);
   });
-  return { url: `redis://127.0.0.1:${port}`, port, process: child, stop };
+  return { url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, port, process: child, stop };
 }
 
 export const REDIS_CLI_INSTALL_HINT =

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
-import { clusterNodes, nodeCommand, pollUntil, prefixOnMaster, startCluster, waitForPromotion, type KilledMaster, type LocalCluster } from '../helpers/faults.js';
+import { clusterNodes, killMaster, nodeCommand, pollUntil, prefixOnMaster, startCluster, waitForPromotion, type LocalCluster } from '../helpers/faults.js';
 import { countMarkers, expectExactlyOnce, todayStream, writeCliConfig, writeMarkedFile } from './ingest-helpers.js';
 
 const STACK = /\n\s+at |internal error/;
@@ -78,14 +78,8 @@ async function failOverUnreplicated(pair: { master: number; replica: number }, s
     const until = Date.now() + wait.settleMs;
     while (Date.now() < until && (await xlen()) < wait.plenty) await new Promise((r) => setTimeout(r, 50));
   }
-  // SIGKILL: no last words to the replica (which the other nodes may flag failed while it is frozen).
-  const master = cluster.nodes.find((n) => n.port === pair.master)!;
-  const exited = new Promise((r) => master.process.once('exit', r));
-  master.process.kill('SIGKILL');
-  await exited;
+  const killed = await killMaster(cluster, pair.master);
   signal(replica.process.pid, 'SIGCONT');
-  const alivePorts = cluster.nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null).map((n) => n.port);
-  const killed: KilledMaster = { port: pair.master, replicaPort: pair.replica, alivePorts };
   await waitForPromotion(killed);
 }
 

@@ -256,7 +256,9 @@ export async function killMaster(cluster: LocalCluster, port: number): Promise<K
   const nodes = await clusterNodes(port);
   const me = nodes.find((n) => n.flags.includes('myself'));
   if (!me?.flags.includes('master')) throw new Error(`the node on port ${port} is not a master`);
-  const replica = nodes.find((n) => n.masterId === me.id && !n.flags.includes('fail'));
+  // A replica the others flag failed (frozen, say) is still the one to take over when it is the only one.
+  const replicas = nodes.filter((n) => n.masterId === me.id);
+  const replica = replicas.find((n) => !n.flags.includes('fail')) ?? replicas[0];
   if (!replica) throw new Error(`the master on port ${port} has no replica`);
   const handle = cluster.nodes.find((n) => n.port === port)!;
   const exited = new Promise((r) => handle.process.once('exit', r));

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, startRedisServer, type RedisServerHandle } from '../../src/adapters/redis-server.js';
+import { startRedisServer } from '../../src/adapters/redis-server.js';
 
 export const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
@@ -23,20 +23,8 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   await writeFile(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext');
-  // The TLS port is picked here, so a port taken between the pick and the bind is picked again here too.
-  const start = async (attempt: number): Promise<{ port: number; server: RedisServerHandle }> => {
-    const port = await findFreePort();
-    try {
-      const server = await startRedisServer({
-        args: ['--port', '0', '--tls-port', String(port), '--tls-cert-file', join(dir, 'server.crt'), '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no'],
-      });
-      return { port, server };
-    } catch (err) {
-      if (attempt < 3 && err instanceof Error && /Address already in use/.test(err.message)) return start(attempt + 1);
-      throw err;
-    }
-  };
-  const { port, server } = await start(1);
+  const server = await startRedisServer({ tls: { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key'), caFile: join(dir, 'ca.crt') } });
+  const { port } = server;
   return {
     port,
     caFile: join(dir, 'ca.crt'),
